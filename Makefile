@@ -1,0 +1,44 @@
+# ehbot: `make run` starts the assistant with its demo data; `make test` runs every test.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+EHBOT := $(VENV)/bin/ehbot
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-fast packs-check demo bench clean
+
+setup: $(STAMP)
+
+# The venv is rebuilt when the dependencies or their pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@PY310=$$(scripts/find-python310) || exit 1; \
+	  [ -x $(PY) ] || $$PY310 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+var/.migrated: $(STAMP) $(wildcard bot/db/migrations/versions/*.py)
+	@mkdir -p var
+	$(EHBOT) db upgrade
+	@touch $@
+
+demo: var/.migrated
+	$(EHBOT) demo load
+
+run: demo
+	$(EHBOT) run
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+packs-check: $(STAMP)
+	$(PY) -m bot.guidance.check
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) var models .pytest_cache

@@ -1,0 +1,80 @@
+"""What the pathway evaluator reads about one case: plain data, no database.
+
+The repositories build a ``CaseFile`` from the database; tests build one by hand.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Optional
+
+# Consent to engage with a service is not the same thing as a lawful basis to
+# share information, so they are recorded (and checked) separately.
+CONSENT_TO_ENGAGE = "engage"
+LAWFUL_BASIS_TO_SHARE = "share"
+
+CONSENT_GIVEN = "given"
+CONSENT_DECLINED = "declined"
+CONSENT_ADVICE_ONLY = "advice_only"
+CONSENT_STATUSES = (CONSENT_GIVEN, CONSENT_DECLINED, CONSENT_ADVICE_ONLY)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A practitioner or partner named on a case (display name only)."""
+
+    display_name: str
+    username: Optional[str] = None
+    role: Optional[str] = None
+    slack_user_id: Optional[str] = None
+    teams_user_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    rule_id: str
+    done_on: dt.date
+    recorded_by: Optional[str] = None  # username of who recorded it
+    outcome: Optional[str] = None
+    note: Optional[str] = None
+    source: str = "chat"
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    kind: str  # CONSENT_TO_ENGAGE or LAWFUL_BASIS_TO_SHARE
+    status: str  # one of CONSENT_STATUSES (for "share": given = basis recorded)
+    recorded_on: dt.date
+    given_by: Optional[str] = None  # who gave it, e.g. "mother" (kept out of channels)
+    obtained_by: Optional[str] = None  # practitioner username or role who gained it
+    basis: Optional[str] = None  # for "share": e.g. "consent", "section 47"
+    note: Optional[str] = None
+
+
+@dataclass
+class CaseFile:
+    reference: str
+    pathway: str
+    opened_on: dt.date
+    team: Optional[str] = None
+    allocated_worker: Optional[Person] = None
+    team_manager: Optional[Person] = None
+    lead_professional: Optional[Person] = None
+    referrer: Optional[Person] = None
+    caf_link_worker: Optional[Person] = None
+    # None means "not recorded": the evaluator reports it as missing.
+    referrer_advice_only: Optional[bool] = None
+    closed_on: Optional[dt.date] = None
+    steps: list[RecordedStep] = field(default_factory=list)
+    consents: list[ConsentRecord] = field(default_factory=list)
+
+    def steps_for(self, rule_id: str) -> list[RecordedStep]:
+        return sorted((s for s in self.steps if s.rule_id == rule_id), key=lambda s: s.done_on)
+
+    def latest(self, rule_id: str) -> Optional[RecordedStep]:
+        found = self.steps_for(rule_id)
+        return found[-1] if found else None
+
+    def latest_consent(self, kind: str) -> Optional[ConsentRecord]:
+        found = sorted((c for c in self.consents if c.kind == kind), key=lambda c: c.recorded_on)
+        return found[-1] if found else None

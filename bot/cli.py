@@ -1,0 +1,239 @@
+"""``ehbot``: the command line. Bad input gets one clear line and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Callable, Optional
+
+from bot import clock
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A message for the user; the exit is non-zero and there is no traceback."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-22") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("count working days forwards: give 0 or more")
+    return value
+
+
+# --- commands -----------------------------------------------------------------
+
+
+def cmd_db_upgrade(args) -> int:
+    from bot.db.migrate import upgrade
+
+    url = upgrade()
+    print(f"database is up to date ({_safe_url(url)})")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from bot import importer
+    from bot.db.session import session_scope
+
+    run = {"practitioners": importer.import_practitioners, "cases": importer.import_cases, "steps": importer.import_steps}
+    with _database() as engine, session_scope(engine) as session:
+        summary = run[args.kind](session, args.file)
+    print(f"imported {args.kind} from {args.file}: {summary}")
+    return 0
+
+
+def cmd_case_show(args) -> int:
+    from bot.db.repositories import CaseRepository
+    from bot.db.session import session_scope
+    from bot.pathways import evaluate
+    from bot.render import pathway_data, pathway_text
+
+    with _database() as engine, session_scope(engine) as session:
+        case_file = CaseRepository(session).case_file(args.reference, viewer=args.user)
+    view = evaluate(case_file)
+    if args.json:
+        print(json.dumps(pathway_data(view), indent=2))
+    else:
+        print(pathway_text(view, show_all=args.all))
+    return 0
+
+
+def cmd_steps_list(args) -> int:
+    from bot.guidance import registry
+
+    reg = registry()
+    if args.pathway:
+        rule_ids = list(_pathway(reg, args.pathway).steps)
+    else:
+        rule_ids = [r for r in reg.rules if reg.rules[r].kind != "knowledge"]
+    for rule_id in rule_ids:
+        rule = reg.rule(rule_id)
+        timescale = f" [{rule.timescale()}]" if rule.timescale() else ""
+        print(f"{rule.id}  {rule.title}{timescale}  — {rule.citation.short()}")
+    return 0
+
+
+def cmd_pathways_list(args) -> int:
+    from bot.guidance import registry
+
+    for pathway in registry().pathways.values():
+        print(f"{pathway.id}  {pathway.title}  ({len(pathway.steps)} steps; {pathway.citation.title})")
+    return 0
+
+
+def cmd_packs_check(args) -> int:
+    from bot.guidance.check import main as check
+
+    return check()
+
+
+def cmd_add_working_days(args) -> int:
+    from bot.calendar import WorkingCalendar
+
+    print(WorkingCalendar.from_config().add_working_days(args.date, args.n).isoformat())
+    return 0
+
+
+def cmd_demo_load(args) -> int:
+    from bot.db.session import session_scope
+    from bot.demo import load_demo
+
+    with _database() as engine, session_scope(engine) as session:
+        summary = load_demo(session)
+    print(summary)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from bot.run import run
+
+    return run()
+
+
+# --- plumbing -----------------------------------------------------------------
+
+
+def _pathway(reg, pathway_id):
+    try:
+        return reg.pathway(pathway_id)
+    except KeyError:
+        known = ", ".join(reg.pathways)
+        raise CliError(f"no pathway {pathway_id!r}; known pathways: {known}") from None
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class _database:
+    """An engine on a migrated database, disposed of afterwards."""
+
+    def __enter__(self):
+        from bot.db.migrate import ensure_migrated
+        from bot.db.session import make_engine
+
+        self.engine = make_engine()
+        ensure_migrated(self.engine)
+        return self.engine
+
+    def __exit__(self, *exc):
+        self.engine.dispose()
+        return False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ehbot", description="Early help and social care pathways, deadlines and guidance.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="the case database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply database migrations").set_defaults(func=cmd_db_upgrade)
+
+    imp = sub.add_parser("import", help="import a CSV file (all rows or none)")
+    imp.add_argument("kind", choices=["practitioners", "cases", "steps"])
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+
+    case = sub.add_parser("case", help="one case").add_subparsers(dest="case_command", required=True)
+    show = case.add_parser("show", help="the case's pathway: done, next, blocked, due and overdue")
+    show.add_argument("reference")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument("--all", action="store_true", help="include steps that do not apply")
+    show.add_argument("--user", default="cli", help="who is looking (recorded in the audit log)")
+    show.set_defaults(func=cmd_case_show)
+
+    steps = sub.add_parser("steps", help="the rules").add_subparsers(dest="steps_command", required=True)
+    slist = steps.add_parser("list", help="list the steps, with their timescales and citations")
+    slist.add_argument("--pathway")
+    slist.set_defaults(func=cmd_steps_list)
+
+    pathways = sub.add_parser("pathways", help="the pathways").add_subparsers(dest="pathways_command", required=True)
+    pathways.add_parser("list", help="list the active pathways").set_defaults(func=cmd_pathways_list)
+
+    packs = sub.add_parser("packs", help="the guidance packs").add_subparsers(dest="packs_command", required=True)
+    packs.add_parser("check", help="check every citation against the documents").set_defaults(func=cmd_packs_check)
+
+    cal = sub.add_parser("calendar", help="working days").add_subparsers(dest="calendar_command", required=True)
+    awd = cal.add_parser("add-working-days", help="the date N working days after DATE (DATE is day 0)")
+    awd.add_argument("date", type=_date)
+    awd.add_argument("n", type=_count)
+    awd.set_defaults(func=cmd_add_working_days)
+
+    demo = sub.add_parser("demo", help="the fictional demo data").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="load the fictional demo data set (idempotent)").set_defaults(func=cmd_demo_load)
+
+    sub.add_parser("run", help="start the assistant with its embedded defaults").set_defaults(func=cmd_run)
+    return parser
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean bad input or a missing service: one line, not a traceback."""
+    from bot.calendar import WorkingCalendar  # noqa: F401  (ensures holidays loads)
+    from bot.guidance.loader import PackError
+    from bot.pathways import UnknownPathway
+
+    errors: list[type[BaseException]] = [CliError, clock.ClockError, PackError, UnknownPathway, FileNotFoundError]
+    try:
+        from bot.db import errors as db_errors
+
+        errors += list(db_errors.USER_FACING)
+    except ImportError:
+        pass
+    try:
+        from bot.importer import ImportRejected
+
+        errors.append(ImportRejected)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable = args.func
+    try:
+        return func(args) or 0
+    except _expected_errors() as exc:
+        print(f"ehbot: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The case database: teams, practitioners, cases, consents, recorded steps, audit.
+
+A child's name is kept in one column only (``cases.child_name``); every other
+table refers to the case by id or reference.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship, validates
+
+from bot import clock
+
+# Fixed constraint names, so migrations say the same thing on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+Base = declarative_base(metadata=metadata)
+
+# Free text in the database (adding a role needs no migration), checked here.
+ROLES = (
+    "social_worker",
+    "team_manager",
+    "caf_link_worker",
+    "front_door_officer",
+    "early_help_worker",
+    "family_support_worker",
+    "eh_ss_manager",
+    "cadsso_team_manager",
+    "line_manager",
+    "lead_professional",
+    "admin",
+)
+STEP_SOURCES = ("chat", "cli", "import", "demo")
+AUDIT_ACTIONS = ("view", "record_step", "record_consent", "set_lead_professional", "import", "refused")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False, unique=True)
+    slack_channel_id = Column(String(64))
+    teams_webhook_url = Column(String(500))
+
+
+class Practitioner(Base):
+    __tablename__ = "practitioners"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(120), nullable=False)
+    role = Column(String(40), nullable=False)
+    team_id = Column(Integer, ForeignKey("teams.id"))
+    email = Column(String(254))
+    slack_user_id = Column(String(64), unique=True)
+    teams_user_id = Column(String(128), unique=True)
+    active = Column(Boolean, nullable=False, default=True)
+
+    team = relationship(Team)
+
+    @validates("role")
+    def _check_role(self, _key, role):
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+        return role
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(32), nullable=False, unique=True)
+    pathway = Column(String(100), nullable=False)
+    team_id = Column(Integer, ForeignKey("teams.id"), nullable=False)
+    child_name = Column(String(200), nullable=False)
+    opened_on = Column(Date, nullable=False)
+    closed_on = Column(Date, index=True)
+    allocated_worker_id = Column(Integer, ForeignKey("practitioners.id"))
+    team_manager_id = Column(Integer, ForeignKey("practitioners.id"))
+    caf_link_worker_id = Column(Integer, ForeignKey("practitioners.id"))
+    referrer_name = Column(String(200))
+    referrer_agency = Column(String(200))
+    referrer_advice_only = Column(Boolean)  # None: not recorded
+    lead_professional_name = Column(String(200))
+    lead_professional_role = Column(String(120))
+    lead_professional_agency = Column(String(200))
+    lead_professional_id = Column(Integer, ForeignKey("practitioners.id"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=clock.now, onupdate=clock.now)
+
+    team = relationship(Team)
+    allocated_worker = relationship(Practitioner, foreign_keys=[allocated_worker_id])
+    team_manager = relationship(Practitioner, foreign_keys=[team_manager_id])
+    caf_link_worker = relationship(Practitioner, foreign_keys=[caf_link_worker_id])
+    lead_professional = relationship(Practitioner, foreign_keys=[lead_professional_id])
+    steps = relationship("RecordedStepRow", back_populates="case", order_by="RecordedStepRow.done_on")
+    consents = relationship("ConsentRow", back_populates="case", order_by="ConsentRow.recorded_on")
+
+
+class ConsentRow(Base):
+    """Consent to engage ('engage') and a lawful basis to share ('share'), kept apart."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        CheckConstraint("kind IN ('engage', 'share')", name="kind"),
+        CheckConstraint("status IN ('given', 'declined', 'advice_only')", name="status"),
+    )
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    kind = Column(String(10), nullable=False)
+    status = Column(String(20), nullable=False)
+    recorded_on = Column(Date, nullable=False)
+    given_by = Column(String(120))
+    obtained_by = Column(String(120))
+    basis = Column(String(120))
+    note = Column(Text)
+    recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    case = relationship(Case, back_populates="consents")
+    recorded_by = relationship(Practitioner)
+
+
+class RecordedStepRow(Base):
+    __tablename__ = "recorded_steps"
+    # One row per case, rule and day: re-imports and retried chat turns never double-record.
+    __table_args__ = (
+        UniqueConstraint("case_id", "rule_id", "done_on", name="uq_recorded_steps_case_rule_day"),
+        Index("ix_recorded_steps_case_rule", "case_id", "rule_id"),
+    )
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False)
+    rule_id = Column(String(100), nullable=False)
+    done_on = Column(Date, nullable=False)
+    outcome = Column(String(60))
+    note = Column(Text)
+    source = Column(String(10), nullable=False, default="chat")
+    recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    case = relationship(Case, back_populates="steps")
+    recorded_by = relationship(Practitioner)
+
+
+class AuditEvent(Base):
+    """Who did what to which case. ``detail`` holds ids, rule ids and dates, never names."""
+
+    __tablename__ = "audit_events"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=clock.now, index=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    case_reference = Column(String(32), index=True)
+    detail = Column(String(300), nullable=False, default="")

@@ -1,0 +1,114 @@
+"""Engines and sessions. Nothing connects at import time."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import config
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_SECONDS = 30
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database server could not be reached (the message never holds a password)."""
+
+
+def describe(url: Union[str, URL]) -> str:
+    """Where a database is, for messages: host, port and name, or the SQLite file."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.host or 'localhost'}{port}/{url.database or ''}"
+
+
+def make_engine(url: Optional[str] = None) -> Engine:
+    url = make_url(url or config.database_url())
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    _translate_connect_errors(engine)
+    return engine
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        # SQLite ignores foreign keys unless asked, per connection.
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.close()
+
+    _translate_connect_errors(engine)
+    return engine
+
+
+def _translate_connect_errors(engine: Engine) -> None:
+    where = describe(engine.url)
+    password = engine.url.password
+
+    @event.listens_for(engine, "handle_error")
+    def _unavailable(ctx):
+        # Only failures to connect (no connection yet); query errors pass through.
+        if ctx.connection is not None or not isinstance(ctx.sqlalchemy_exception, OperationalError):
+            return None
+        reason = (str(ctx.original_exception).strip().splitlines() or [""])[0]
+        if password:
+            reason = reason.replace(str(password), "***")
+        return DatabaseUnavailable(f"cannot reach the database at {where}" + (f" ({reason})" if reason else ""))
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, raising DatabaseUnavailable if the server does not answer."""
+    with engine.connect():
+        pass
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    # Objects stay readable after commit: callers build replies from them.
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error.
+
+    A refusal (an exception carrying an unsaved ``audit`` event) is still
+    audited: the event is written after the rollback.
+    """
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        _audit_refusal(session, exc)
+        raise
+    finally:
+        session.close()
+
+
+def _audit_refusal(session: Session, exc: BaseException) -> None:
+    event_row = getattr(exc, "audit", None)
+    if event_row is None:
+        return
+    try:
+        session.add(event_row)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("could not write the audit event for a refusal (%s)", event_row.action)

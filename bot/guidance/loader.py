@@ -1,0 +1,216 @@
+"""Read guidance packs from YAML and check that they are well formed.
+
+A malformed pack is refused at load time with the pack, rule and reason, so a
+local authority editing its pack learns of a mistake before a practitioner does.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import yaml
+
+from bot.guidance.model import (
+    PERIOD_UNITS,
+    RULE_KINDS,
+    Citation,
+    Due,
+    Escalation,
+    OwnerChoice,
+    Pack,
+    Pathway,
+    Period,
+    Repeat,
+    Rule,
+)
+
+PACKS_DIR = Path(__file__).parent / "packs"
+CONDITION_KEYS = ({"step"}, {"step", "outcome"}, {"fact", "equals"}, {"fact", "in"}, {"all"}, {"any"}, {"not"})
+FACTS = (
+    "pathway",
+    "referrer_advice_only",
+    "lead_professional_named",
+    "consent_to_engage",
+    "lawful_basis_to_share",
+    "case_open",
+)
+
+
+class PackError(ValueError):
+    pass
+
+
+def _period(raw: Any, where: str) -> Period:
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise PackError(f"{where}: a period is one of {PERIOD_UNITS} with a number, e.g. {{weeks: 4}}")
+    ((unit, amount),) = raw.items()
+    if unit not in PERIOD_UNITS or not isinstance(amount, int) or amount < 0:
+        raise PackError(f"{where}: {raw!r} is not a period like {{working_days: 5}}")
+    return Period(unit, amount)
+
+
+def _citation(raw: Any, document: str, title: str, where: str) -> Citation:
+    if not isinstance(raw, dict) or not raw.get("section") or not raw.get("quote"):
+        raise PackError(f"{where}: a citation needs a section and a quote")
+    return Citation(document=document, title=title, section=str(raw["section"]).strip(), quote=str(raw["quote"]).strip())
+
+
+def _check_condition(cond: Any, where: str) -> dict:
+    if not isinstance(cond, dict):
+        raise PackError(f"{where}: a condition is a mapping, not {cond!r}")
+    keys = set(cond) - {"reason"}
+    if keys not in CONDITION_KEYS:
+        raise PackError(f"{where}: unknown condition {cond!r}")
+    if "fact" in keys and cond["fact"] not in FACTS:
+        raise PackError(f"{where}: unknown fact {cond['fact']!r} (known: {', '.join(FACTS)})")
+    for key in ("all", "any"):
+        if key in keys:
+            for sub in cond[key]:
+                _check_condition(sub, where)
+    if "not" in keys:
+        _check_condition(cond["not"], where)
+    return cond
+
+
+def _condition_steps(cond: dict) -> Iterable[str]:
+    if "step" in cond:
+        yield cond["step"]
+    for key in ("all", "any"):
+        for sub in cond.get(key, ()):
+            yield from _condition_steps(sub)
+    if "not" in cond:
+        yield from _condition_steps(cond["not"])
+
+
+def _rule(raw: dict, pack_id: str, document: str, title: str) -> Rule:
+    rid = raw.get("id")
+    where = f"{pack_id}: rule {rid or '?'}"
+    if not rid or not raw.get("title"):
+        raise PackError(f"{where}: every rule needs an id and a title")
+    kind = raw.get("kind")
+    if kind not in RULE_KINDS:
+        raise PackError(f"{where}: kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
+    owners_raw = raw.get("owner")
+    if isinstance(owners_raw, str):
+        owners = (OwnerChoice(owners_raw),)
+    elif isinstance(owners_raw, list):
+        owners = tuple(
+            OwnerChoice(o["role"], _check_condition(o["when"], where) if "when" in o else None) for o in owners_raw
+        )
+    elif owners_raw is None and kind == "knowledge":
+        owners = ()
+    else:
+        raise PackError(f"{where}: owner must be a role or a list of {{when, role}}")
+    due = None
+    if raw.get("due"):
+        d = raw["due"]
+        anchor = (d.get("from") or {}).get("step")
+        if not anchor:
+            raise PackError(f"{where}: due.from must name a step, e.g. {{step: ...}}")
+        due = Due(anchor, _period(d.get("within"), where), _period(d["earliest"], where) if d.get("earliest") else None)
+    repeat = None
+    if raw.get("repeat"):
+        r = raw["repeat"]
+        repeat = Repeat(_period(r.get("every"), where), _period(r.get("at_most") or r.get("every"), where))
+    escalate = None
+    if raw.get("escalate"):
+        e = raw["escalate"]
+        escalate = Escalation(
+            _period(e.get("after"), where), e.get("to", "team_manager"), _citation(e.get("citation"), document, title, where)
+        )
+    if kind == "consent" and raw.get("consent") not in ("engage", "share"):
+        raise PackError(f"{where}: a consent rule says consent: engage or consent: share")
+    if kind == "knowledge" and not raw.get("answer"):
+        raise PackError(f"{where}: a knowledge rule needs an answer")
+    return Rule(
+        id=rid,
+        pack=pack_id,
+        title=str(raw["title"]).strip(),
+        kind=kind,
+        citation=_citation(raw.get("citation"), document, title, where),
+        owners=owners,
+        when=_check_condition(raw["when"], where) if raw.get("when") else None,
+        requires=tuple(_check_condition(c, where) for c in raw.get("requires") or ()),
+        outcomes=tuple(raw.get("outcomes") or ()),
+        consent=raw.get("consent"),
+        due=due,
+        repeat=repeat,
+        each=raw.get("each"),
+        escalate=escalate,
+        also_cites=tuple(_citation(c, document, title, where) for c in raw.get("also_cites") or ()),
+        reading=(str(raw["reading"]).strip() if raw.get("reading") else None),
+        answer=(" ".join(str(raw["answer"]).split()) if raw.get("answer") else None),
+        topics=tuple(raw.get("topics") or ()),
+    )
+
+
+def load_pack(path: Path) -> Pack:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PackError(f"{path}: not valid YAML: {exc}") from None
+    pack_id = raw.get("pack")
+    doc = raw.get("document") or {}
+    if not pack_id or not doc.get("file") or not doc.get("title"):
+        raise PackError(f"{path}: a pack needs pack, document.file and document.title")
+    pack = Pack(
+        id=pack_id,
+        version=int(raw.get("version", 1)),
+        document=doc["file"],
+        title=doc["title"],
+        terms=dict(raw.get("terms") or {}),
+        roles=dict(raw.get("roles") or {}),
+        source=Path(path),
+    )
+    for rule_raw in raw.get("rules") or ():
+        rule = _rule(rule_raw, pack_id, pack.document, pack.title)
+        if rule.id in pack.rules:
+            raise PackError(f"{pack_id}: rule id {rule.id} is used twice")
+        pack.rules[rule.id] = rule
+    for pw in raw.get("pathways") or ():
+        where = f"{pack_id}: pathway {pw.get('id')}"
+        pathway = Pathway(
+            id=pw["id"],
+            pack=pack_id,
+            title=pw["title"],
+            summary=pw.get("summary", ""),
+            citation=_citation(pw.get("citation"), pack.document, pack.title, where),
+            steps=tuple(pw.get("steps") or ()),
+        )
+        for step in pathway.steps:
+            if step not in pack.rules:
+                raise PackError(f"{where}: step {step} is not a rule in this pack")
+            if pack.rules[step].kind == "knowledge":
+                raise PackError(f"{where}: {step} is knowledge, not a step")
+        pack.pathways[pathway.id] = pathway
+    _check_references(pack)
+    return pack
+
+
+def _check_references(pack: Pack) -> None:
+    for rule in pack.rules.values():
+        where = f"{pack.id}: rule {rule.id}"
+        conds = [c for c in (rule.when, *rule.requires) if c] + [o.when for o in rule.owners if o.when]
+        named = [s for c in conds for s in _condition_steps(c)]
+        named += [x for x in (rule.each, rule.due.anchor_step if rule.due else None) if x]
+        for step in named:
+            if step not in pack.rules:
+                raise PackError(f"{where}: refers to unknown rule {step}")
+        for owner in rule.owners:
+            if owner.role not in pack.roles:
+                raise PackError(f"{where}: owner role {owner.role} is not listed under roles")
+
+
+def load_packs(directory: Optional[Path] = None, only: Optional[Iterable[str]] = None) -> dict[str, Pack]:
+    directory = Path(directory or PACKS_DIR)
+    wanted = set(only) if only else None
+    packs: dict[str, Pack] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        pack = load_pack(path)
+        if wanted is None or pack.id in wanted:
+            packs[pack.id] = pack
+    if wanted:
+        missing = wanted - set(packs)
+        if missing:
+            raise PackError(f"no pack named {', '.join(sorted(missing))} in {directory}")
+    return packs

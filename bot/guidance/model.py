@@ -1,0 +1,127 @@
+"""Guidance packs as typed data: rules, citations, timescales, pathways."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+RULE_KINDS = (
+    "event",
+    "step",
+    "decision",
+    "sign-off",
+    "consent",
+    "lead-professional",
+    "meeting",
+    "escalation",
+    "exception",
+    "knowledge",
+)
+PERIOD_UNITS = ("working_days", "days", "weeks", "months")
+
+
+@dataclass(frozen=True)
+class Citation:
+    document: str  # file name of the guidance document
+    title: str  # the document's title
+    section: str
+    quote: str
+
+    def short(self) -> str:
+        return f"{self.title}, \u00a7 {self.section}"
+
+
+@dataclass(frozen=True)
+class Period:
+    unit: str
+    amount: int
+
+    def describe(self) -> str:
+        words = {"working_days": "working day", "days": "day", "weeks": "week", "months": "month"}
+        word = words[self.unit]
+        return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Due:
+    anchor_step: str
+    within: Period
+    earliest: Optional[Period] = None
+
+
+@dataclass(frozen=True)
+class Repeat:
+    every: Period
+    at_most: Period
+
+
+@dataclass(frozen=True)
+class Escalation:
+    after: Period
+    to: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class OwnerChoice:
+    role: str
+    when: Optional[dict] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pack: str
+    title: str
+    kind: str
+    citation: Citation
+    owners: tuple[OwnerChoice, ...] = ()
+    when: Optional[dict] = None
+    requires: tuple[dict, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    consent: Optional[str] = None
+    due: Optional[Due] = None
+    repeat: Optional[Repeat] = None
+    each: Optional[str] = None
+    escalate: Optional[Escalation] = None
+    also_cites: tuple[Citation, ...] = ()
+    reading: Optional[str] = None
+    answer: Optional[str] = None
+    topics: tuple[str, ...] = ()
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return (self.citation,) + self.also_cites
+
+    def timescale(self) -> Optional[str]:
+        """The rule's timescale in words, as the pack states it."""
+        if self.repeat:
+            return f"every {self.repeat.every.describe()} (at most {self.repeat.at_most.describe()})"
+        if self.due:
+            return f"within {self.due.within.describe()}"
+        return None
+
+
+@dataclass(frozen=True)
+class Pathway:
+    id: str
+    pack: str
+    title: str
+    summary: str
+    citation: Citation
+    steps: tuple[str, ...]
+
+
+@dataclass
+class Pack:
+    id: str
+    version: int
+    document: str
+    title: str
+    terms: dict[str, str]
+    roles: dict[str, str]
+    pathways: dict[str, Pathway] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    source: Any = None  # path of the YAML file
+
+    def role_name(self, role: str) -> str:
+        return self.roles.get(role, role.replace("_", " "))

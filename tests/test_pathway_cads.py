@@ -1,0 +1,170 @@
+"""CADS outcome pathways, by hand-worked examples.
+
+The case: opened Mon 2 Nov 2026; CADS assessment outcome (threshold not met)
+recorded Tue 10 Nov 2026. The initial Family Planning Meeting is due within 4
+weeks of that: 10 Nov + 28 days = Tue 8 Dec 2026.
+"""
+import datetime as dt
+
+import pytest
+
+from bot.casefile import CaseFile, ConsentRecord, Person, RecordedStep
+from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, evaluate
+from bot.render import pathway_text
+
+D = dt.date
+OUTCOME_DAY = D(2026, 11, 10)
+
+
+def case(*steps, pathway="cads-progress-to-caf", **kw):
+    defaults = dict(
+        reference="C-1042",
+        pathway=pathway,
+        opened_on=D(2026, 11, 2),
+        allocated_worker=Person("Sam Social", username="sam"),
+        team_manager=Person("Tess Manager", username="tess"),
+        referrer_advice_only=False,
+    )
+    defaults.update(kw)
+    recorded = [RecordedStep("cads.assessment-outcome", OUTCOME_DAY)]
+    recorded += [RecordedStep(rule, day, outcome=outcome) for rule, day, *rest in steps for outcome in [rest[0] if rest else None]]
+    return CaseFile(steps=recorded, **defaults)
+
+
+SIGNED_OFF = [
+    ("cads.recommendation-to-team-manager", D(2026, 11, 10)),
+    ("cads.team-manager-oversight", D(2026, 11, 11)),
+]
+
+
+def test_fresh_outcome_next_step_is_telling_the_team_manager():
+    view = evaluate(case(), today=D(2026, 11, 23))
+    assert view.step("cads.assessment-outcome").state == DONE
+    assert view.next_step.rule_id == "cads.recommendation-to-team-manager"
+    referrer = view.step("cads.update-referrer")
+    assert referrer.state == BLOCKED
+    assert "team manager has not yet signed off" in referrer.blockers[0]
+    fpm = view.step("cads.initial-family-planning-meeting")
+    assert fpm.due_on == D(2026, 12, 8)
+    assert not fpm.overdue
+    assert fpm.state == BLOCKED and fpm.blockers == ["no lead professional is named yet"]
+
+
+def test_after_team_manager_sign_off_the_referrer_can_be_told():
+    view = evaluate(case(*SIGNED_OFF), today=D(2026, 11, 23))
+    assert view.step("cads.update-referrer").state == TODO
+    assert view.step("cads.team-manager-oversight").done_on == D(2026, 11, 11)
+
+
+def test_initial_fpm_overdue_the_day_after_four_weeks_even_while_blocked():
+    view = evaluate(case(*SIGNED_OFF), today=D(2026, 12, 9))
+    fpm = view.step("cads.initial-family-planning-meeting")
+    assert fpm.overdue and fpm.days_overdue == 1
+    assert fpm.state == BLOCKED
+    assert not evaluate(case(*SIGNED_OFF), today=D(2026, 12, 8)).step("cads.initial-family-planning-meeting").overdue
+
+
+@pytest.mark.parametrize(
+    "advice_only, owner, missing",
+    [(False, "Social Worker", False), (True, "Referrer", False), (None, "Referrer or Social Worker", True)],
+)
+def test_who_gains_consent_depends_on_whether_the_referrer_only_sought_advice(advice_only, owner, missing):
+    view = evaluate(case(referrer_advice_only=advice_only), today=D(2026, 11, 23))
+    consent = view.step("cads.informed-consent")
+    assert consent.owner_label == owner
+    assert bool(consent.missing) is missing
+    if missing:
+        assert "only seeking advice" in consent.missing[0]
+
+
+def test_consent_given_and_declined():
+    given = ConsentRecord("engage", "given", D(2026, 11, 12), given_by="mother", obtained_by="sam")
+    view = evaluate(case(consents=[given]), today=D(2026, 11, 23))
+    step = view.step("cads.informed-consent")
+    assert step.state == DONE and step.done_on == D(2026, 11, 12) and step.done_by == "sam"
+    declined = ConsentRecord("engage", "declined", D(2026, 11, 12))
+    step = evaluate(case(consents=[declined]), today=D(2026, 11, 23)).step("cads.informed-consent")
+    assert step.state == BLOCKED and step.blockers == ["consent declined (2026-11-12)"]
+
+
+def test_lead_professional_named_completes_the_step_and_unblocks_the_fpm():
+    nurse = Person("School nurse (fictional)", role="school nurse")
+    view = evaluate(case(*SIGNED_OFF, lead_professional=nurse), today=D(2026, 11, 23))
+    assert view.step("cads.lead-professional-agreed").state == DONE
+    assert view.step("cads.ladder-raise-with-caf-link-worker").state == NOT_APPLICABLE
+    assert view.step("cads.initial-family-planning-meeting").state == TODO
+
+
+def test_the_lead_professional_ladder_rung_by_rung():
+    steps = SIGNED_OFF + [("cads.lead-professional-agreed", D(2026, 11, 12), "none_found")]
+    view = evaluate(case(*steps), today=D(2026, 11, 23))
+    assert view.step("cads.ladder-raise-with-caf-link-worker").state == TODO
+    assert view.step("cads.ladder-caf-link-worker-challenge").state == NOT_APPLICABLE
+
+    steps += [("cads.ladder-raise-with-caf-link-worker", D(2026, 11, 13))]
+    view = evaluate(case(*steps), today=D(2026, 11, 23))
+    assert view.step("cads.ladder-caf-link-worker-challenge").state == TODO
+    assert view.step("cads.ladder-caf-link-worker-challenge").owner_label == "CAF Link Worker"
+    assert view.step("cads.ladder-transforming-lives-panel").state == NOT_APPLICABLE
+
+    steps += [("cads.ladder-caf-link-worker-challenge", D(2026, 11, 16), "none_found")]
+    view = evaluate(case(*steps), today=D(2026, 11, 23))
+    assert view.step("cads.ladder-transforming-lives-panel").state == TODO
+
+    steps += [("cads.ladder-transforming-lives-panel", D(2026, 11, 19), "none_found")]
+    view = evaluate(case(*steps), today=D(2026, 11, 23))
+    assert view.step("cads.ladder-no-lead-professional-case-note").state == TODO
+    assert view.step("cads.ladder-inform-social-worker-family-agencies").state == BLOCKED
+    assert view.step("cads.ladder-step-down-to-universal").state == BLOCKED
+    # Stepping down to universal services: no Family Planning Meetings are owed.
+    assert view.step("cads.initial-family-planning-meeting").state == NOT_APPLICABLE
+    assert view.step("cads.reassessment-at-12-months").state == NOT_APPLICABLE
+
+
+def test_family_planning_meetings_every_six_to_eight_weeks():
+    # Initial FPM Tue 1 Dec 2026: the next is due from Tue 12 Jan 2027 (6 weeks)
+    # and by Tue 26 Jan 2027 (8 weeks).
+    lp = Person("Lead professional (fictional)")
+    steps = SIGNED_OFF + [("cads.initial-family-planning-meeting", D(2026, 12, 1))]
+    view = evaluate(case(*steps, lead_professional=lp), today=D(2026, 12, 2))
+    review = view.step("cads.family-plan-review")
+    assert (review.due_from, review.due_on) == (D(2027, 1, 12), D(2027, 1, 26))
+    assert view.step("cads.document-family-planning-meeting").state == TODO
+    # A review held Wed 20 Jan 2027 moves the window: 3 Mar to 17 Mar 2027.
+    steps += [("cads.family-plan-review", D(2027, 1, 20)), ("cads.document-family-planning-meeting", D(2026, 12, 2))]
+    view = evaluate(case(*steps, lead_professional=lp), today=D(2027, 3, 18))
+    review = view.step("cads.family-plan-review")
+    assert (review.due_from, review.due_on) == (D(2027, 3, 3), D(2027, 3, 17))
+    assert review.overdue and review.occurrences == 1
+    assert view.step("cads.document-family-planning-meeting").state == DONE
+
+
+def test_reassessment_is_due_at_twelve_months_and_is_not_the_next_step_before():
+    view = evaluate(case(*SIGNED_OFF), today=D(2026, 11, 23))
+    reassess = view.step("cads.reassessment-at-12-months")
+    assert reassess.due_on == D(2027, 11, 10)
+    assert view.next_step.rule_id != reassess.rule_id
+
+
+def test_agency_disagreement_goes_to_the_team_manager_with_no_invented_timescale():
+    view = evaluate(case(("cads.agency-disagreement", D(2026, 11, 12))), today=D(2026, 11, 23))
+    resolve = view.step("cads.disagreement-to-team-manager")
+    assert resolve.state == TODO and resolve.owner_name == "Tess Manager"
+    assert resolve.due_on is None and resolve.timescale is None
+    assert "the guidance sets no timescale" in pathway_text(view)
+    untroubled = evaluate(case(), today=D(2026, 11, 23))
+    assert untroubled.step("cads.disagreement-to-team-manager").state == NOT_APPLICABLE
+
+
+def test_signpost_to_early_help_goes_to_the_cadsso_team_manager():
+    view = evaluate(case(*SIGNED_OFF, pathway="cads-signpost-early-help"), today=D(2026, 11, 23))
+    assert view.step("cads.progress-to-cadsso-team-manager").state == TODO
+    with pytest.raises(KeyError):
+        view.step("cads.initial-family-planning-meeting")
+
+
+def test_text_view_names_the_next_step_its_citation_and_due_dates():
+    text = pathway_text(evaluate(case(*SIGNED_OFF), today=D(2026, 11, 23)))
+    assert text.splitlines()[1].startswith("Next: Informed consent")
+    assert "Parent/Carer consent" in text
+    assert "due by Tue 8 Dec 2026" in text

@@ -51,6 +51,15 @@ class ConsentRecord:
     note: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class Booking:
+    """A step planned for a date; it is done only when it is recorded as done."""
+
+    rule_id: str
+    planned_for: dt.date
+    recorded_by: Optional[str] = None
+
+
 @dataclass
 class CaseFile:
     reference: str
@@ -67,6 +76,7 @@ class CaseFile:
     closed_on: Optional[dt.date] = None
     steps: list[RecordedStep] = field(default_factory=list)
     consents: list[ConsentRecord] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)
 
     def steps_for(self, rule_id: str) -> list[RecordedStep]:
         return sorted((s for s in self.steps if s.rule_id == rule_id), key=lambda s: s.done_on)
@@ -74,6 +84,11 @@ class CaseFile:
     def latest(self, rule_id: str) -> Optional[RecordedStep]:
         found = self.steps_for(rule_id)
         return found[-1] if found else None
+
+    def booking(self, rule_id: str, after: Optional[dt.date] = None) -> Optional[Booking]:
+        """The latest booking of a step, ignoring any made for a day before ``after``."""
+        found = [b for b in self.bookings if b.rule_id == rule_id and (after is None or b.planned_for > after)]
+        return max(found, key=lambda b: b.planned_for) if found else None
 
     def latest_consent(self, kind: str) -> Optional[ConsentRecord]:
         found = sorted((c for c in self.consents if c.kind == kind), key=lambda c: c.recorded_on)

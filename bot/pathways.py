@@ -65,6 +65,8 @@ class StepView:
     done_by: Optional[str] = None
     outcome: Optional[str] = None
     occurrences: int = 0
+    booked_for: Optional[dt.date] = None
+    booked_after_due: bool = False
     blockers: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     reading: Optional[str] = None
@@ -184,9 +186,11 @@ class _CaseEvaluation:
                 view.blockers += verdict.unmet
             elif verdict.value is None:
                 view.blockers += [f"not yet known: {m}" for m in verdict.missing]
+        self._booking(rule, view)
         view.blockers = list(dict.fromkeys(view.blockers))  # nested conditions can repeat a reason
         view.state = BLOCKED if view.blockers else TODO
         self._due(rule, view)
+        view.booked_after_due = bool(view.booked_for and view.due_on and view.booked_for > view.due_on)
         return view
 
     def _owner(self, rule: Rule, view: StepView, role_name) -> None:
@@ -218,6 +222,12 @@ class _CaseEvaluation:
         consent = self._consent_status(rule)
         if consent and consent.status == CONSENT_GIVEN and (view.done_on is None or consent.recorded_on >= view.done_on):
             view.done_on, view.done_by = consent.recorded_on, consent.obtained_by
+
+    def _booking(self, rule: Rule, view: StepView) -> None:
+        # A booking counts for the occurrence still to come (after the last one done).
+        booking = self.case.booking(rule.id, after=view.done_on if rule.repeat or rule.each else None)
+        if booking:
+            view.booked_for = booking.planned_for
 
     def _due(self, rule: Rule, view: StepView) -> None:
         if rule.repeat and view.occurrences:

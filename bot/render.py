@@ -44,6 +44,9 @@ def step_line(step: StepView) -> str:
     if step.owner_name:
         owner = f"{owner} ({step.owner_name})"
     parts = [f"[{STATE_WORDS[step.state]}] {step.title}", f"owner: {owner}", due_words(step)]
+    if step.booked_for and step.state != DONE:
+        late = " — AFTER its deadline" if step.booked_after_due else ""
+        parts.append(f"booked for {day(step.booked_for)}{late}")
     if step.outcome and step.state == DONE:
         parts.append(f"outcome: {step.outcome.replace('_', ' ')}")
     return " — ".join(parts)
@@ -91,6 +94,8 @@ def step_data(step: StepView) -> dict:
         "done_by": step.done_by,
         "outcome": step.outcome,
         "occurrences": step.occurrences,
+        "booked_for": iso(step.booked_for),
+        "booked_after_due": step.booked_after_due,
         "blockers": step.blockers,
         "missing": step.missing,
         "citation": {

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.casefile import CONSENT_TO_ENGAGE, LAWFUL_BASIS_TO_SHARE
 from bot.db.migrate import NotMigrated, alembic_config, current_revision, ensure_migrated, head_revision, upgrade
-from bot.db.models import AuditEvent, ConsentRow, Practitioner, RecordedStepRow
+from bot.db.models import AuditEvent, BookingRow, ConsentRow, Practitioner, RecordedStepRow
 from bot.db.repositories import (
     AuditLog,
     CaseNotFound,
@@ -46,18 +46,17 @@ def test_migrations_reach_head_and_rerun_is_a_no_op(db_url, engine):
     assert current_revision(engine) is None
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision()
     ensure_migrated(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"teams", "practitioners", "cases", "consent_records", "recorded_steps", "audit_events"} <= tables
-    assert not {"reminders", "outbox"} & tables
+    assert {"teams", "practitioners", "cases", "consent_records", "recorded_steps", "step_bookings", "audit_events"} <= tables
 
 
 def test_ensure_migrated_refuses_an_unmigrated_database(engine):
     with pytest.raises(NotMigrated) as refused:
         ensure_migrated(engine)
     message = str(refused.value)
-    assert "is not migrated (at no version, needs 0001)" in message
+    assert f"is not migrated (at no version, needs {head_revision()})" in message
     assert "run `ehbot db upgrade`" in message
     assert describe(engine.url) in message
 
@@ -171,8 +170,9 @@ def test_open_cases_skips_closed_and_loads_in_batches(session, people, migrated)
         event.remove(migrated, "before_cursor_execute", listener)
     assert [f.reference for f in files] == [f"C-{2000 + n}" for n in range(25)]
     assert all(len(f.steps) == 1 for f in files)
-    # 3 batches (+1 empty) of a case query and two bulk loads: not one query per case.
-    assert len(statements) <= 4 * 3
+    # 3 full batches of a case query and three bulk loads (steps, consents, bookings),
+    # plus the final empty batch: a fixed number per batch, not one query per case.
+    assert len(statements) <= 3 * 4 + 1
 
 
 # ---- recording steps ------------------------------------------------------------------------
@@ -338,3 +338,26 @@ def test_no_name_of_a_child_or_family_member_reaches_the_audit_trail(session, ca
         assert word not in text_of_events
     stored = session.execute(select(AuditEvent.at)).scalars().first()
     assert stored.date() == D(2026, 11, 23)  # the one clock
+
+
+# ---- bookings -------------------------------------------------------------------------
+
+
+def test_a_booked_meeting_shows_beside_its_deadline(session, case, known_packs):
+    from bot.pathways import evaluate
+
+    repo = CaseRepository(session)
+    repo.record_step("C-1042", "cads.assessment-outcome", "2026-11-10", "sw.jones")
+    # 10 Nov + 4 weeks = Tue 8 Dec 2026; booked for Thu 14 Jan 2027: after the deadline.
+    booked = repo.book_step("C-1042", "cads.initial-family-planning-meeting", "2027-01-14", "sw.jones")
+    assert booked.planned_for == dt.date(2027, 1, 14)
+    assert repo.book_step("C-1042", "cads.initial-family-planning-meeting", "2027-01-14", "sw.jones") == booked
+    step = evaluate(repo.case_file("C-1042"), today=dt.date(2026, 11, 23)).step("cads.initial-family-planning-meeting")
+    assert step.booked_for == dt.date(2027, 1, 14) and step.booked_after_due
+    assert session.query(BookingRow).count() == 1
+    assert AuditLog(session).events("C-1042", "book_step")
+
+
+def test_a_booking_in_the_past_is_refused(session, case, known_packs):
+    with pytest.raises(StepRejected, match="in the past"):
+        CaseRepository(session).book_step("C-1042", "cads.initial-family-planning-meeting", "2026-11-01", "sw.jones")

@@ -110,6 +110,7 @@ class Case(Base):
     lead_professional = relationship(Practitioner, foreign_keys=[lead_professional_id])
     steps = relationship("RecordedStepRow", back_populates="case", order_by="RecordedStepRow.done_on")
     consents = relationship("ConsentRow", back_populates="case", order_by="ConsentRow.recorded_on")
+    bookings = relationship("BookingRow", back_populates="case", order_by="BookingRow.planned_for")
 
 
 class ConsentRow(Base):
@@ -154,6 +155,23 @@ class RecordedStepRow(Base):
     recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
 
     case = relationship(Case, back_populates="steps")
+    recorded_by = relationship(Practitioner)
+
+
+class BookingRow(Base):
+    """A step planned for a date ("initial FPM booked for 14 Jan"): not done until recorded."""
+
+    __tablename__ = "step_bookings"
+    __table_args__ = (UniqueConstraint("case_id", "rule_id", "planned_for", name="uq_step_bookings_case_rule_day"),)
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    rule_id = Column(String(100), nullable=False)
+    planned_for = Column(Date, nullable=False)
+    note = Column(Text)
+    recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    case = relationship(Case, back_populates="bookings")
     recorded_by = relationship(Practitioner)
 
 

@@ -23,12 +23,22 @@ from bot.casefile import (
     CONSENT_STATUSES,
     CONSENT_TO_ENGAGE,
     LAWFUL_BASIS_TO_SHARE,
+    Booking,
     CaseFile,
     ConsentRecord,
     Person,
     RecordedStep,
 )
-from bot.db.models import STEP_SOURCES, AuditEvent, Case, ConsentRow, Practitioner, RecordedStepRow, Team
+from bot.db.models import (
+    STEP_SOURCES,
+    AuditEvent,
+    BookingRow,
+    Case,
+    ConsentRow,
+    Practitioner,
+    RecordedStepRow,
+    Team,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +99,7 @@ def check_date(day: dt.date, opened_on: dt.date, error=RecordRejected) -> None:
         raise error(f"{day} is before the case was opened ({opened_on})", "before_opened")
 
 
-def check_step_rule(rule_id: str, pathway_id: str, outcome: Optional[str]) -> None:
+def check_step_rule(rule_id: str, pathway_id: str, outcome: Optional[str], check_outcome: bool = True) -> None:
     """The rule exists, belongs to the case's guidance, is a step, and the outcome fits it."""
     reg = guidance.registry()
     if rule_id not in reg.rules:
@@ -103,7 +113,8 @@ def check_step_rule(rule_id: str, pathway_id: str, outcome: Optional[str]) -> No
         raise StepRejected(f"{rule_id} is guidance to read, not a step to record", "not_a_step")
     if rule.kind == "consent":
         raise StepRejected(f"{rule_id} is met by recording consent, not a step", "consent_rule")
-    _check_outcome(rule, outcome)
+    if check_outcome:
+        _check_outcome(rule, outcome)
 
 
 def _check_outcome(rule, outcome: Optional[str]) -> None:
@@ -167,6 +178,10 @@ def consent_record(row: ConsentRow) -> ConsentRecord:
     return ConsentRecord(row.kind, row.status, row.recorded_on, row.given_by, row.obtained_by, row.basis, row.note)
 
 
+def booking(row: BookingRow) -> Booking:
+    return Booking(row.rule_id, row.planned_for, row.recorded_by.username if row.recorded_by else None)
+
+
 def case_file(case: Case) -> CaseFile:
     return CaseFile(
         reference=case.reference,
@@ -182,6 +197,7 @@ def case_file(case: Case) -> CaseFile:
         closed_on=case.closed_on,
         steps=[recorded_step(s) for s in case.steps],
         consents=[consent_record(c) for c in case.consents],
+        bookings=[booking(b) for b in case.bookings],
     )
 
 
@@ -194,6 +210,7 @@ CASE_FILE_LOADS = (
     joinedload(Case.lead_professional),
     selectinload(Case.steps).joinedload(RecordedStepRow.recorded_by),
     selectinload(Case.consents),
+    selectinload(Case.bookings).joinedload(BookingRow.recorded_by),
 )
 
 
@@ -361,6 +378,32 @@ class CaseRepository:
             raise StepRejected(f"{rule_id} was being recorded at the same moment; try again", "concurrent") from None
         log.info("recorded step %s on case %s", rule_id, case.reference)
         return row
+
+    def book_step(
+        self, reference: str, rule_id: str, planned_for: DateLike, by_username: Optional[str], note: Optional[str] = None
+    ) -> Booking:
+        """Plan a step for a date (a meeting booked); it is done only once recorded as done."""
+        case = self.find(reference)
+        try:
+            by = self.practitioners.recorder(by_username, StepRejected)
+            check_step_rule(rule_id, case.pathway, None, check_outcome=False)
+            day = as_date(planned_for, "the date it is booked for", StepRejected)
+            if day < clock.today():
+                raise StepRejected(f"{day} is in the past: record the step as done instead of booking it", "past_booking")
+        except RecordRejected as exc:
+            exc.audit = audit_event(by_username, "refused", case.reference, f"book_step: {exc.code}")
+            raise
+        query = select(BookingRow).where(
+            BookingRow.case_id == case.id, BookingRow.rule_id == rule_id, BookingRow.planned_for == day
+        )
+        row = self.session.execute(query).scalar_one_or_none()
+        if row is None:
+            row = BookingRow(case=case, rule_id=rule_id, planned_for=day, note=note)
+            row.recorded_by = by
+            self.session.add(row)
+            self.session.flush()
+        self.audit.record(by_username, "book_step", case.reference, f"{rule_id} booked for {day}")
+        return booking(row)
 
     def record_consent(
         self,

@@ -100,6 +100,14 @@ def cmd_packs_check(args) -> int:
     return check()
 
 
+def cmd_packs_coverage(args) -> int:
+    from bot.guidance.coverage import coverage_markdown
+    from bot.guidance.loader import load_packs
+
+    print(coverage_markdown(load_packs()), end="")
+    return 0
+
+
 def cmd_add_working_days(args) -> int:
     from bot.calendar import WorkingCalendar
 
@@ -186,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     packs = sub.add_parser("packs", help="the guidance packs").add_subparsers(dest="packs_command", required=True)
     packs.add_parser("check", help="check every citation against the documents").set_defaults(func=cmd_packs_check)
+    packs.add_parser("coverage", help="each document section and the rules that encode it (markdown)").set_defaults(
+        func=cmd_packs_coverage
+    )
 
     cal = sub.add_parser("calendar", help="working days").add_subparsers(dest="calendar_command", required=True)
     awd = cal.add_parser("add-working-days", help="the date N working days after DATE (DATE is day 0)")

@@ -40,6 +40,15 @@ def citation_problems(pack: Pack, guidance_dir: Path) -> list[str]:
             check(f"rule {rule.id} escalation", rule.escalate.citation)
     for pathway in pack.pathways.values():
         check(f"pathway {pathway.id}", pathway.citation)
+    lines = [_fold(line.lstrip("#").strip()) for line in text.splitlines()]
+    at = -1
+    for heading, _ in pack.sections:
+        if _fold(heading) not in headings:
+            problems.append(f"{pack.id}: sections: heading not found in {pack.document}: {heading!r}")
+        elif _fold(heading) not in lines[at + 1 :]:
+            problems.append(f"{pack.id}: sections: heading out of document order in {pack.document}: {heading!r}")
+        else:
+            at = lines.index(_fold(heading), at + 1)
     return problems
 
 

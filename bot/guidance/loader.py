@@ -184,7 +184,35 @@ def load_pack(path: Path) -> Pack:
                 raise PackError(f"{where}: {step} is knowledge, not a step")
         pack.pathways[pathway.id] = pathway
     _check_references(pack)
+    if "sections" in raw:
+        pack.sections = _sections(raw["sections"], pack)
     return pack
+
+
+def _sections(raw: Any, pack: Pack) -> list[tuple[str, Optional[str]]]:
+    """The document's section headings, in order; every section a citation uses must be listed."""
+    sections: list[tuple[str, Optional[str]]] = []
+    for item in raw or ():
+        if isinstance(item, dict) and set(item) == {"heading", "not_encoded"} and item["heading"] and item["not_encoded"]:
+            sections.append((" ".join(str(item["heading"]).split()), " ".join(str(item["not_encoded"]).split())))
+        elif isinstance(item, str) and item.strip():
+            sections.append((" ".join(item.split()), None))
+        else:
+            raise PackError(f"{pack.id}: sections: {item!r} is not a heading or {{heading: ..., not_encoded: why}}")
+    listed = dict(sections)
+    for heading in listed:
+        if [h for h, _ in sections].count(heading) > 1:
+            raise PackError(f"{pack.id}: sections: {heading!r} is listed twice")
+    cited = [(f"rule {r.id}", c) for r in pack.rules.values() for c in r.citations]
+    cited += [(f"rule {r.id} escalation", r.escalate.citation) for r in pack.rules.values() if r.escalate]
+    cited += [(f"pathway {p.id}", p.citation) for p in pack.pathways.values()]
+    for where, cite in cited:
+        section = " ".join(cite.section.split())
+        if section not in listed:
+            raise PackError(f"{pack.id}: {where}: section {cite.section!r} is not listed under sections")
+        if listed[section] is not None:
+            raise PackError(f"{pack.id}: {where}: cites section {cite.section!r}, which sections marks not_encoded")
+    return sections
 
 
 def _check_references(pack: Pack) -> None:

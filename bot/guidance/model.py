@@ -121,6 +121,8 @@ class Pack:
     roles: dict[str, str]
     pathways: dict[str, Pathway] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    # every section heading of the document, in order, with why no rule encodes it (None: rules cite it)
+    sections: list[tuple[str, Optional[str]]] = field(default_factory=list)
     source: Any = None  # path of the YAML file
 
     def role_name(self, role: str) -> str:

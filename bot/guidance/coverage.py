@@ -1,0 +1,43 @@
+"""Which rules encode each section of each guidance document, as markdown (``ehbot packs coverage``)."""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Union
+
+from bot.guidance.model import Pack
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def section_rules(pack: Pack) -> dict[str, list[str]]:
+    """Each listed section -> the ids of the rules whose citation or also_cites uses it, in pack order."""
+    found: dict[str, list[str]] = {heading: [] for heading, _ in pack.sections}
+    for rule in pack.rules.values():
+        for section in dict.fromkeys(" ".join(c.section.split()) for c in rule.citations):
+            found.setdefault(section, []).append(rule.id)
+    return found
+
+
+def coverage_markdown(packs: Union[Mapping[str, Pack], Iterable[Pack]]) -> str:
+    packs = packs.values() if isinstance(packs, Mapping) else packs
+    out: list[str] = []
+    for pack in packs:
+        rules = section_rules(pack)
+        why = dict(pack.sections)
+        encoded = sum(1 for heading, _ in pack.sections if rules[heading])
+        not_encoded = sum(1 for reason in why.values() if reason)
+        gaps = len(pack.sections) - encoded - not_encoded
+        out += [f"### {pack.title} (`{pack.document}`)", ""]
+        out += [
+            f"{len(pack.sections)} sections: {encoded} encoded by {len(pack.rules)} rules, "
+            f"{not_encoded} not encoded, {gaps} with no rule (gaps).",
+            "",
+            "| section | rules |",
+            "|---|---|",
+        ]
+        for heading, reason in pack.sections:
+            cell = ", ".join(rules[heading]) if rules[heading] else f"not encoded: {reason}" if reason else "**gap: no rule**"
+            out.append(f"| {_cell(heading)} | {_cell(cell)} |")
+        out.append("")
+    return "\n".join(out)

@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 EHBOT := $(VENV)/bin/ehbot
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast packs-check demo bench clean
+.PHONY: setup run test test-fast packs-check readme demo bench clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ test-fast: $(STAMP)
 
 packs-check: $(STAMP)
 	$(PY) -m bot.guidance.check
+
+readme: $(STAMP)
+	$(PY) scripts/update_readme_coverage.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -24,7 +24,7 @@ def _readme_table() -> str:
 
 def test_readme_coverage_table_is_current():
     assert _readme_table() == coverage_markdown(PACKS), (
-        "README coverage table is stale: run `ehbot packs coverage` and paste it between the markers"
+        "README coverage table is stale: run `make readme`"
     )
 
 

@@ -51,6 +51,7 @@ STEPS = [
     ("C-1043", "cads.team-manager-oversight", 29, None, "tess.tm"),
     ("C-1043", "cads.update-referrer", 28, None, "sam.sw"),
     ("C-1043", "cads.alert-caf-link-worker", 28, None, "sam.sw"),
+    ("C-1043", "cads.caf-link-worker-follow-up", 27, None, "cleo.clw"),
     ("C-1043", "cads.lead-professional-agreed", 27, "none_found", "sam.sw"),
     # C-1044: existing CAF continues; a Family Planning Meeting review is due.
     ("C-1044", "cads.assessment-outcome", 60, None, "sam.sw"),

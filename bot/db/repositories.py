@@ -476,3 +476,22 @@ class CaseRepository:
         who = f"practitioner #{linked.id}" if linked else "a partner outside ehbot"
         self.audit.record(by_username, "set_lead_professional", case.reference, f"lead professional is {who}")
         return _lead_professional(case)
+
+    def set_pathway(self, reference: str, pathway_id: str, by_username: Optional[str]) -> str:
+        """Move a case to another pathway of the same guidance (e.g. another CADS outcome path)."""
+        case = self.find(reference)
+        try:
+            self.practitioners.recorder(by_username)
+            reg = guidance.registry()
+            if pathway_id not in reg.pathways:
+                raise RecordRejected(f"there is no pathway {pathway_id!r} in the active guidance", "unknown_pathway")
+            current = reg.pathways.get(case.pathway)
+            if current is None or current.pack != reg.pathway(pathway_id).pack:
+                raise RecordRejected(f"{pathway_id} belongs to other guidance than this case's pathway", "other_pack")
+        except RecordRejected as exc:
+            exc.audit = audit_event(by_username, "refused", case.reference, f"set_pathway: {exc.code}")
+            raise
+        old, case.pathway = case.pathway, pathway_id
+        self.session.flush()
+        self.audit.record(by_username, "set_pathway", case.reference, f"{old} -> {pathway_id}")
+        return pathway_id

@@ -1,0 +1,109 @@
+"""Small things read from a practitioner's message: a case reference, an outcome
+path, who gave consent, who agreed to be lead professional, a period of days.
+
+Each reader returns None when the message does not say, so the caller asks.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from bot.casefile import Person
+from bot.db.repositories import normalise_reference
+
+# C-1042, c1042, C_1042 (or a single letter, a space and digits: "C 1042").
+REFERENCE_IN_TEXT = re.compile(r"\b(?:[A-Za-z]{1,4}[-_]?|[A-Za-z]\s)\d{3,10}\b")
+
+# The three CADS outcome paths, as a practitioner names them -> pathway ids.
+OUTCOME_PATHS = {
+    "link_existing_caf": "cads-link-existing-caf",
+    "progress_to_caf": "cads-progress-to-caf",
+    "signpost_early_help": "cads-signpost-early-help",
+}
+PATH_TITLES = {
+    "link_existing_caf": "Link to the existing CAF",
+    "progress_to_caf": "Progress to a new CAF",
+    "signpost_early_help": "Signpost to Early Help",
+}
+PATH_WORDS = [
+    ("link_existing_caf", ("existing caf", "link to existing", "caf already", "already has a caf", "strengthened plan", "link")),
+    ("signpost_early_help", ("signpost", "family support worker", "cadsso", "fsw")),
+    ("progress_to_caf", ("new caf", "progress to caf", "progress to a caf", "initiate", "start a caf", "progress")),
+]
+
+# Who gave consent, in the database's words (never a name).
+GIVEN_BY = [
+    ("young person", ("young person", "yp", "the child", "teenager")),
+    ("parents", ("parents", "both parents", "mum and dad")),
+    ("foster carer", ("foster carer",)),
+    ("grandparent", ("grandmother", "grandfather", "grandparent", "nan", "gran", "grandma", "grandad")),
+    ("mother", ("mum", "mother", "mom", "stepmum", "step-mum")),
+    ("father", ("dad", "father", "stepdad", "step-dad")),
+    ("carer", ("carer", "guardian", "special guardian")),
+    ("parent", ("parent",)),
+]
+
+# Roles a lead professional commonly holds, longest first so "school nurse" beats "nurse".
+LEAD_ROLES = (
+    "designated safeguarding lead", "family support worker", "early help worker", "head of year",
+    "health visitor", "school nurse", "head teacher", "headteacher", "youth worker", "caf coordinator",
+    "mental health worker", "housing officer", "learning mentor", "social worker", "pastoral lead",
+    "class teacher", "teacher", "midwife", "senco", "dsl", "gp", "nurse", "referrer", "school", "nursery",
+)
+NAME = re.compile(r"\b([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?\s[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)\b")
+NOT_NAMES = {"Lead Professional", "Team Manager", "Family Planning", "Early Help", "Social Worker"}
+
+
+def case_reference(text: str) -> Optional[str]:
+    for match in REFERENCE_IN_TEXT.finditer(text or ""):
+        ref = normalise_reference(match.group(0))
+        if ref:
+            return ref
+    return None
+
+
+def _has(lowered: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", lowered) is not None
+
+
+def outcome_path(text: str) -> Optional[str]:
+    lowered = (text or "").lower()
+    for path, words in PATH_WORDS:
+        if any(_has(lowered, w) for w in words):
+            return path
+    return None
+
+
+def given_by(text: str) -> Optional[str]:
+    lowered = (text or "").lower()
+    for who, words in GIVEN_BY:
+        if any(_has(lowered, w) for w in words):
+            return who
+    return None
+
+
+def lead_professional(text: str, referrer: Optional[Person] = None) -> Optional[tuple[str, str]]:
+    """(name, role) of who agreed to be lead professional, or None if the message does not say.
+    With no name given the role stands for it ("School nurse")."""
+    lowered = (text or "").lower()
+    role = next((r for r in LEAD_ROLES if _has(lowered, r)), None)
+    names = [n for n in NAME.findall(text or "") if n not in NOT_NAMES]
+    if role == "referrer" and referrer is not None:
+        return referrer.display_name, "referrer"
+    if names:
+        return names[0], role or "lead professional"
+    if role:
+        return role[0].upper() + role[1:], role
+    return None
+
+
+def period_days(text: str, default: int = 7) -> int:
+    """How many days ahead "what's due" looks: "today" 0, "this week" 7, "2 weeks" 14..."""
+    lowered = (text or "").lower()
+    if match := re.search(r"\b(\d{1,3})\s*(day|week|month)s?\b", lowered):
+        n, unit = int(match.group(1)), match.group(2)
+        return n * {"day": 1, "week": 7, "month": 31}[unit]
+    for words, days in (("today", 0), ("tomorrow", 1), ("fortnight", 14), ("two weeks", 14), ("month", 31), ("week", 7)):
+        if words in lowered:
+            return days
+    return default

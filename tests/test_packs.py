@@ -85,3 +85,13 @@ def test_a_misquoted_rule_is_caught(tmp_path):
     altered.write_text(text.replace("within 4 weeks of the recommendation to CAF", "within 6 weeks of the recommendation to CAF"))
     problems = citation_problems(load_pack(altered), GUIDANCE)
     assert any("cads.initial-family-planning-meeting" in p for p in problems)
+
+
+def test_knowledge_answers_are_statements_not_yes_or_no():
+    # An answer is matched to questions phrased many ways ("do I need consent?",
+    # "can I call without consent?"): a bare yes or no would answer the wrong one.
+    opening = re.compile(r"^(yes|no|normally yes|normally no|only)\b", re.I)
+    for pack in PACKS.values():
+        for rule in pack.rules.values():
+            if rule.kind == "knowledge":
+                assert not opening.match(rule.answer), f"{rule.id} opens with a bare yes/no: {rule.answer[:40]!r}"

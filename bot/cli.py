@@ -131,6 +131,70 @@ def cmd_run(args) -> int:
     return run()
 
 
+def cmd_chat(args) -> int:
+    from bot.chatclient import chat
+
+    return chat(args.url, args.user)
+
+
+def cmd_remind(args) -> int:
+    from bot.notify import worker
+
+    with _database() as engine:
+        if args.dry_run:
+            print("\n".join(worker.dry_run(engine)))
+            return 0
+        if args.loop:
+            with worker.stop_on_signals() as stop:
+                rounds = worker.remind_loop(engine, stop, report=lambda line: print(line, flush=True))
+            print(f"reminder worker stopped after {rounds} rounds")
+            return 0
+        scanned, sent = worker.remind_once(engine)
+    print(f"{scanned}\n{sent}")
+    return 0
+
+
+def cmd_reminders_list(args) -> int:
+    from bot.db.session import session_scope
+    from bot.notify.outbox import Outbox
+
+    with _database() as engine, session_scope(engine) as session:
+        rows = Outbox(session).listed(failed_only=args.failed)
+    if not rows:
+        print("no failed reminders" if args.failed else "no reminders")
+    for r in rows:
+        where = f"{r.channel_kind} {r.destination}" if r.channel_kind else "-"
+        when = f"sent {r.sent_at:%Y-%m-%d %H:%M} ({r.message_id})" if r.sent_at else (
+            f"next try {r.next_attempt_at:%Y-%m-%d %H:%M}" if r.next_attempt_at and r.status == "pending" else "")
+        error = f"  — {r.last_error}" if r.last_error and r.status != "sent" else ""
+        print(f"{r.id:>5}  {r.status:<7}  {r.stage:<9}  {r.case_reference:<8}  {r.rule_id}  due {r.due_on}  "
+              f"attempts {r.attempts}  {where}  {when}{error}".rstrip())
+    return 0
+
+
+def cmd_reminders_retry(args) -> int:
+    from bot.db.session import session_scope
+    from bot.notify.outbox import Outbox
+
+    with _database() as engine, session_scope(engine) as session:
+        row = Outbox(session).retry(args.id)
+    print(f"reminder {row.id} is pending again; it goes with the next `ehbot remind`")
+    return 0
+
+
+def cmd_reminders_channel(args) -> int:
+    from bot.db.session import session_scope
+    from bot.notify.outbox import Outbox
+
+    if args.slack is None and args.teams_webhook is None:
+        raise CliError("say --slack CHANNEL_ID and/or --teams-webhook URL ('' clears one)")
+    with _database() as engine, session_scope(engine) as session:
+        team = Outbox(session).set_team_channel(args.team, args.slack, args.teams_webhook)
+        slack, teams = team.slack_channel_id or "none", "set" if team.teams_webhook_url else "none"
+    print(f"team {args.team}: Slack channel {slack}, Teams webhook {teams}")
+    return 0
+
+
 # --- plumbing -----------------------------------------------------------------
 
 
@@ -207,7 +271,33 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the fictional demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="load the fictional demo data set (idempotent)").set_defaults(func=cmd_demo_load)
 
+    remind = sub.add_parser("remind", help="send reminders of what is due to the teams' channels")
+    mode = remind.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="scan the open cases and send, once")
+    mode.add_argument("--loop", action="store_true", help="keep doing so every EHBOT_REMIND_INTERVAL seconds")
+    mode.add_argument("--dry-run", action="store_true", help="print what would be sent; write nothing")
+    remind.set_defaults(func=cmd_remind)
+
+    rem = sub.add_parser("reminders", help="the reminders sent and to send").add_subparsers(
+        dest="reminders_command", required=True)
+    rlist = rem.add_parser("list", help="recent reminders, newest first")
+    rlist.add_argument("--failed", action="store_true", help="only those that failed")
+    rlist.set_defaults(func=cmd_reminders_list)
+    rretry = rem.add_parser("retry", help="put a failed reminder back in the queue")
+    rretry.add_argument("id", type=int)
+    rretry.set_defaults(func=cmd_reminders_retry)
+    rchan = rem.add_parser("channel", help="set a team's Slack channel or Teams webhook")
+    rchan.add_argument("team")
+    rchan.add_argument("--slack", metavar="CHANNEL_ID")
+    rchan.add_argument("--teams-webhook", metavar="URL")
+    rchan.set_defaults(func=cmd_reminders_channel)
+
     sub.add_parser("run", help="start the assistant with its embedded defaults").set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="chat with the running assistant from this terminal (REST)")
+    chat.add_argument("--as", dest="user", metavar="USER", help="a practitioner's username, e.g. sam.sw (omitted: an unknown user)")
+    chat.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
+    chat.set_defaults(func=cmd_chat)
     return parser
 
 
@@ -222,6 +312,13 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         from bot.db import errors as db_errors
 
         errors += list(db_errors.USER_FACING)
+    except ImportError:
+        pass
+    try:
+        from bot.notify.outbox import ReminderNotFound
+        from bot.notify.settings import SettingError
+
+        errors += [ReminderNotFound, SettingError]
     except ImportError:
         pass
     try:

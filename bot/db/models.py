@@ -185,3 +185,54 @@ class AuditEvent(Base):
     action = Column(String(32), nullable=False)
     case_reference = Column(String(32), index=True)
     detail = Column(String(300), nullable=False, default="")
+
+
+# ---- reminders (the outbox the notifier fills and empties) ---------------------------
+
+REMINDER_STAGES = ("due_soon", "due_today", "overdue", "escalated")
+REMINDER_STATUSES = ("pending", "sending", "sent", "failed")
+CHANNEL_KINDS = ("slack", "teams")
+
+
+class Reminder(Base):
+    """One reminder to a team's channel: a case's step at one stage of one due date.
+
+    Nothing here names a child or family member: the message is built from the
+    case reference, the rule and the practitioners' handles (see docs/reminders.md).
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # The scanner inserts if absent on this key: running it again changes nothing.
+        UniqueConstraint("case_id", "rule_id", "due_on", "stage", name="uq_reminders_case_rule_due_stage"),
+        CheckConstraint("stage IN ('due_soon', 'due_today', 'overdue', 'escalated')", name="stage"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        CheckConstraint("channel_kind IN ('slack', 'teams')", name="channel_kind"),
+        Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
+    )
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False)
+    rule_id = Column(String(100), nullable=False)
+    due_on = Column(Date, nullable=False)
+    stage = Column(String(12), nullable=False)
+    # Who to name in the post, as seen by the scanner: a username (for a Slack or
+    # Teams mention) and the guidance's role name, never a free-text name.
+    owner_label = Column(String(120))
+    owner_username = Column(String(64))
+    escalate_to_label = Column(String(120))
+    escalate_to_username = Column(String(64))
+    local_policy = Column(Boolean, nullable=False, default=False)  # escalation set by the deployment, not the guidance
+    status = Column(String(10), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    # pending: not before this (NULL: at once); sending: the claim lapses at this time.
+    next_attempt_at = Column(DateTime(timezone=True))
+    last_error = Column(String(200))  # a short reason, never personal data
+    channel_kind = Column(String(10))
+    destination = Column(String(100))  # Slack channel id, or a Teams webhook key (never the URL: it is a secret)
+    message_id = Column(String(100))  # Slack ts, or the Teams workflow run id
+    sent_at = Column(DateTime(timezone=True))
+    claimed_by = Column(String(100))
+    claimed_at = Column(DateTime(timezone=True))  # the first claim: reconciliation searches the channel from here
+    created_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    case = relationship(Case)

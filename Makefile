@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 EHBOT := $(VENV)/bin/ehbot
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast packs-check readme demo bench clean
+.PHONY: setup nlp run test test-fast packs-check readme demo bench clean
 
 setup: $(STAMP)
 
@@ -25,8 +25,13 @@ var/.migrated: $(STAMP) $(wildcard bot/db/migrations/versions/*.py)
 demo: var/.migrated
 	$(EHBOT) demo load
 
-run: demo
+run: demo nlp
 	$(EHBOT) run
+
+# The spaCy pipeline Rasa loads (blank English + the project's entity patterns).
+nlp: build/spacy-ehbot/meta.json
+build/spacy-ehbot/meta.json: nlp/patterns.jsonl nlp/build_pipeline.py $(STAMP)
+	$(PY) nlp/build_pipeline.py
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -114,3 +114,21 @@ def test_the_slack_app_manifest_asks_for_what_the_bot_uses():
     assert set(events["bot_events"]) == {"app_mention", "message.im"}
     assert events["request_url"] == manifest["settings"]["interactivity"]["request_url"] == (
         "https://YOUR-HOST/webhooks/slack/webhook")
+
+
+def test_make_run_starts_the_reminder_worker_only_where_a_channel_is_set(monkeypatch, tmp_path):
+    from bot import run
+
+    started = []
+
+    class FakeServers:
+        log_dir = tmp_path
+
+        def start_reminders(self):
+            started.append(True)
+
+    for name in ("EHBOT_SLACK_BOT_TOKEN", "EHBOT_TEAMS_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert "not started" in run.start_reminder_worker(FakeServers()) and not started
+    monkeypatch.setenv("EHBOT_SLACK_BOT_TOKEN", "xoxb-fake")
+    assert "Reminder worker started" in run.start_reminder_worker(FakeServers()) and started

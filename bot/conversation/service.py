@@ -38,7 +38,7 @@ CHECKLIST = "stepdown.checklist-"
 YES_NO = [("Yes", "/affirm"), ("No", "/deny")]
 # Buttons for the three CADS outcome paths; the payload carries the path as an entity.
 PATH_BUTTONS = [
-    (title, '/report_outcome{"path":"%s"}' % path) for path, title in phrases.PATH_TITLES.items()
+    (title, '/report_outcome{"outcome_path":"%s"}' % path) for path, title in phrases.PATH_TITLES.items()
 ]
 PARTIES = {"family": "disagreement_family", "agency": "disagreement_agency"}
 
@@ -448,8 +448,8 @@ class Conversation:
         concept = PARTIES.get(party)
         if concept is None:
             return Reply("Who disagrees: the family (a parent or the child) or an agency?",
-                         buttons=[("The family", '/record_disagreement{"party":"family"}'),
-                                  ("An agency", '/record_disagreement{"party":"agency"}')])
+                         buttons=[("The family", '/report_disagreement{"party":"family"}'),
+                                  ("An agency", '/report_disagreement{"party":"agency"}')])
         return self._run(lambda s: self._propose(s, user, concept, text, case_ref))
 
     # ---- help -----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from bot.casefile import (
     Person,
     RecordedStep,
 )
+from bot.references import normalise_reference  # noqa: F401  (callers import it from here too)
 from bot.db.models import (
     STEP_SOURCES,
     AuditEvent,
@@ -42,7 +43,6 @@ from bot.db.models import (
 
 log = logging.getLogger(__name__)
 
-REFERENCE = re.compile(r"^\s*([A-Za-z]{1,4})[\s_-]*(\d{1,10})\s*$")
 BATCH = 200
 
 
@@ -72,12 +72,6 @@ DateLike = Union[dt.date, str]
 
 
 # ---- plain helpers (no database) -------------------------------------------------
-
-
-def normalise_reference(text: str) -> Optional[str]:
-    """'c-1042', 'C1042', 'c 1042' -> 'C-1042'; None if it is not a case reference."""
-    match = REFERENCE.match(text or "")
-    return f"{match.group(1).upper()}-{match.group(2)}" if match else None
 
 
 def as_date(value: DateLike, what: str, error=RecordRejected) -> dt.date:

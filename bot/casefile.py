@@ -79,7 +79,19 @@ class CaseFile:
     bookings: list[Booking] = field(default_factory=list)
 
     def steps_for(self, rule_id: str) -> list[RecordedStep]:
-        return sorted((s for s in self.steps if s.rule_id == rule_id), key=lambda s: s.done_on)
+        return list(self._by_rule().get(rule_id, ()))
+
+    def _by_rule(self) -> dict[str, list[RecordedStep]]:
+        # The evaluator asks for each rule's steps many times: index them once, by date
+        # (rebuilt if steps were added since).
+        cached = self.__dict__.get("_index")
+        if cached is None or cached[0] != len(self.steps):
+            index: dict[str, list[RecordedStep]] = {}
+            for step in sorted(self.steps, key=lambda s: s.done_on):
+                index.setdefault(step.rule_id, []).append(step)
+            cached = (len(self.steps), index)
+            self.__dict__["_index"] = cached
+        return cached[1]
 
     def latest(self, rule_id: str) -> Optional[RecordedStep]:
         found = self.steps_for(rule_id)

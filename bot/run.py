@@ -2,7 +2,8 @@
 
 The database is migrated and the demo data loaded by ``make run`` before this. Then:
 the spaCy pipeline is built if missing, the Rasa model trained if its inputs changed,
-the action server (127.0.0.1:5055) and the Rasa server (REST on 127.0.0.1:5005) started
+the action server (127.0.0.1:5055) and the Rasa server (127.0.0.1:5005; REST, and Slack
+and Teams where their settings are set: bot/credentials.py writes var/credentials.yml) started
 and waited for; Ctrl-C or SIGTERM stops both. This module imports nothing from Rasa:
 it runs Rasa's command line in child processes.
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from bot import config
+from bot import config, credentials
 
 ROOT = config.PROJECT_ROOT
 MODEL_NAME = "ehbot"
@@ -130,9 +131,11 @@ def model_is_current(directory: Optional[Path] = None) -> bool:
 def train(directory: Optional[Path] = None, log: Optional[Path] = None, force: bool = False) -> Path:
     """Trains the model into ``directory`` unless it is current; returns the model's path."""
     directory = directory or model_dir()
+    # The model loads the spaCy pipeline from build/ by path: it must exist even when
+    # the model itself is reused (a fresh checkout, a shared model cache).
+    ensure_spacy_pipeline()
     if not force and model_is_current(directory):
         return model_path(directory)
-    ensure_spacy_pipeline()
     directory.mkdir(parents=True, exist_ok=True)
     wanted = inputs_hash()
     cmd = [_bin("rasa"), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
@@ -173,10 +176,19 @@ class Servers:
         self._spawn("actions", [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)])
 
     def start_rasa(self, model: Path) -> None:
-        """Starts (or, after stop_one("rasa"), restarts) the Rasa server: REST only, no HTTP API, no CORS."""
+        """Starts (or, after stop_one("rasa"), restarts) the Rasa server on 127.0.0.1 with the
+        channels the environment turns on (bot/credentials.py): no HTTP API, no CORS."""
         self._spawn("rasa", [_bin("rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
-                             "--port", str(self.rasa_port), "--credentials", "credentials.yml",
+                             "--port", str(self.rasa_port), "--credentials", str(self.credentials_file()),
                              "--endpoints", str(endpoints_file(self.actions_port))])
+
+    def channel_env(self) -> dict:
+        return {**os.environ, **self.extra_env}
+
+    def credentials_file(self) -> Path:
+        """Writes var/credentials.yml (its secrets as ${VARIABLES}, never their values)."""
+        env = self.channel_env()
+        return credentials.write(credentials.credentials_path(self.rasa_port, env), env)
 
     def start_reminders(self) -> None:
         """The reminder worker (``ehbot remind --loop``), posting to the configured channels."""
@@ -297,7 +309,9 @@ def run(report: Callable[[str], None] = print) -> int:
         report(f"\nStarting the action server and the Rasa server (about a minute; logs in {servers.log_dir})...")
         servers.start(model_path())
         servers.wait_until_up(stop=stop)
-        report("\n" + how_to_chat(rasa_port))
+        report("\n" + credentials.summary(rasa_port, servers.channel_env()))
+        if any(c.key == "rest" for c in credentials.channels(servers.channel_env())):
+            report(how_to_chat(rasa_port))
         report(start_reminder_worker(servers))
         while not stop.wait(1.0):
             for name, proc in servers.processes.items():

@@ -1,0 +1,122 @@
+"""The credentials file ``ehbot run`` gives the Rasa server: which input channels are
+on, from the environment.
+
+- ``rest``: local development (``ehbot chat``). On unless ``EHBOT_REST_CHANNEL=off``.
+  It trusts the sender id it is given, so it must never be reachable from outside.
+- Slack (``ehbot_channels.slack.SlackInput``, webhook ``/webhooks/slack/webhook``):
+  when ``EHBOT_SLACK_BOT_TOKEN`` and ``EHBOT_SLACK_SIGNING_SECRET`` are both set.
+- Microsoft Teams (Rasa's ``botframework``, webhook ``/webhooks/botframework/webhook``):
+  when ``EHBOT_TEAMS_APP_ID`` and ``EHBOT_TEAMS_APP_PASSWORD`` are both set.
+
+The file names the secrets (``${EHBOT_SLACK_BOT_TOKEN}``), never holds them: Rasa
+reads them from its environment when it loads the file. So the file, and anything
+that prints it, is free of secrets. Nothing here imports Rasa.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+from bot import config
+
+SLACK_CHANNEL_CLASS = "ehbot_channels.slack.SlackInput"
+OFF = {"off", "false", "0", "no"}
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str  # as shown to people
+    key: str  # the credentials file's key
+    path: str  # the webhook under the Rasa server
+    settings: tuple  # (setting, value) pairs; values are YAML text
+
+    def yaml(self) -> str:
+        if not self.settings:
+            return f"{self.key}:\n"
+        return f"{self.key}:\n" + "".join(f"  {k}: {v}\n" for k, v in self.settings)
+
+
+def _set(env: Mapping[str, str], name: str) -> bool:
+    return bool((env.get(name) or "").strip())
+
+
+def _ref(name: str) -> str:
+    """A reference Rasa expands from its environment when it reads the file."""
+    return "${" + name + "}"
+
+
+def channels(env: Optional[Mapping[str, str]] = None) -> list[Channel]:
+    """The channels the environment turns on, in the order they are written."""
+    env = os.environ if env is None else env
+    found = []
+    if (env.get("EHBOT_REST_CHANNEL") or "").strip().lower() not in OFF:
+        found.append(Channel("REST (local development)", "rest", "/webhooks/rest/webhook", ()))
+    if _set(env, "EHBOT_SLACK_BOT_TOKEN") and _set(env, "EHBOT_SLACK_SIGNING_SECRET"):
+        settings = [
+            ("slack_token", _ref("EHBOT_SLACK_BOT_TOKEN")),
+            ("slack_signing_secret", _ref("EHBOT_SLACK_SIGNING_SECRET")),
+            ("use_threads", "true"),  # replies go in the thread of the message
+            ("conversation_granularity", "sender"),  # one conversation per Slack user: the sender id is theirs
+            ("slack_retry_reason_header", "x-slack-retry-reason"),
+            ("slack_retry_number_header", "x-slack-retry-num"),
+            ("retry_memory_seconds", "3600"),  # ehbot_channels.slack: a delivery seen is not handled again
+        ]
+        if _set(env, "EHBOT_SLACK_API_URL"):
+            settings.append(("api_url", _ref("EHBOT_SLACK_API_URL")))
+        found.append(Channel("Slack", SLACK_CHANNEL_CLASS, "/webhooks/slack/webhook", tuple(settings)))
+    if _set(env, "EHBOT_TEAMS_APP_ID") and _set(env, "EHBOT_TEAMS_APP_PASSWORD"):
+        found.append(Channel("Microsoft Teams (Bot Framework)", "botframework", "/webhooks/botframework/webhook", (
+            ("app_id", _ref("EHBOT_TEAMS_APP_ID")),
+            ("app_password", _ref("EHBOT_TEAMS_APP_PASSWORD")),
+        )))
+    return found
+
+
+def half_configured(env: Optional[Mapping[str, str]] = None) -> list[str]:
+    """Warnings for a channel with one of its two settings (names only, never values)."""
+    env = os.environ if env is None else env
+    warnings = []
+    for what, pair in (("Slack", ("EHBOT_SLACK_BOT_TOKEN", "EHBOT_SLACK_SIGNING_SECRET")),
+                       ("Teams", ("EHBOT_TEAMS_APP_ID", "EHBOT_TEAMS_APP_PASSWORD"))):
+        have = [n for n in pair if _set(env, n)]
+        if len(have) == 1:
+            missing = next(n for n in pair if n not in have)
+            warnings.append(f"{what} is off: {have[0]} is set but {missing} is not.")
+    return warnings
+
+
+def render(env: Optional[Mapping[str, str]] = None) -> str:
+    found = channels(env)
+    head = ("# Written by `ehbot run` from the environment (bot/credentials.py); do not edit.\n"
+            "# Secrets are ${VARIABLES} Rasa reads from its environment, never written here.\n")
+    return head + ("".join(c.yaml() for c in found) if found else "{}\n")
+
+
+def credentials_path(rasa_port: int = 5005, env: Optional[Mapping[str, str]] = None) -> Path:
+    """var/credentials.yml (var/credentials-PORT.yml for a Rasa server on another port)."""
+    name = "credentials.yml" if rasa_port == 5005 else f"credentials-{rasa_port}.yml"
+    var = (env or {}).get("EHBOT_VAR_DIR")
+    return (Path(var) if var else config.var_dir()) / name
+
+
+def write(path: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> Path:
+    """Writes the credentials file (atomically) and returns its path."""
+    path = path or credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render(env), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def summary(rasa_port: int, env: Optional[Mapping[str, str]] = None) -> str:
+    """Which channels are on, for the console: names and paths, no secrets."""
+    found = channels(env)
+    if not found:
+        return "No input channel is on (EHBOT_REST_CHANNEL=off and no Slack or Teams settings): nobody can talk to ehbot."
+    lines = [f"Channels (Rasa on 127.0.0.1:{rasa_port}):"]
+    lines += [f"  {c.name}: {c.path}" for c in found]
+    lines += [f"  {w}" for w in half_configured(env)]
+    return "\n".join(lines)

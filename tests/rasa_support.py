@@ -7,9 +7,12 @@ keeps two test runs from training into it at once.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,3 +46,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def demo_stack(tmp: Path, today: str, **extra_env: str):
+    """The action and Rasa servers on free ports over a fresh demo database under ``tmp``.
+
+    Yields (servers, env); stops both servers on the way out.
+    """
+    env = {
+        "EHBOT_DATABASE_URL": f"sqlite:///{tmp / 'ehbot.sqlite3'}",
+        "EHBOT_TRACKER_URL": f"sqlite:///{tmp / 'rasa-tracker.sqlite3'}",
+        "EHBOT_VAR_DIR": str(tmp / "var"),
+        "EHBOT_TODAY": today,
+        "RASA_TELEMETRY_ENABLED": "false",
+        **extra_env,
+    }
+    cli_env = {**os.environ, **env}
+    for args in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=cli_env, check=True, capture_output=True)
+    model = trained_model()
+    servers = ehbot_run.Servers(free_port(), free_port(), tmp / "logs", extra_env=env)
+    saved_var_dir = os.environ.get("EHBOT_VAR_DIR")
+    os.environ["EHBOT_VAR_DIR"] = env["EHBOT_VAR_DIR"]  # where the endpoints copy for this port goes
+    try:
+        servers.start(model)
+        servers.wait_until_up(timeout=420)
+        yield servers, env
+    finally:
+        servers.stop()
+        if saved_var_dir is None:
+            os.environ.pop("EHBOT_VAR_DIR", None)
+        else:
+            os.environ["EHBOT_VAR_DIR"] = saved_var_dir

@@ -192,33 +192,15 @@ class RecordingSlack:
 
 @pytest.fixture(scope="module")
 def slack_stack(tmp_path_factory):
-    from rasa_support import ROOT, free_port, trained_model
+    from rasa_support import demo_stack
 
     tmp = tmp_path_factory.mktemp("slack")
     fake = RecordingSlack(SLACK_ENV["EHBOT_SLACK_BOT_TOKEN"]).start()
-    env = {
-        "EHBOT_DATABASE_URL": f"sqlite:///{tmp / 'ehbot.sqlite3'}",
-        "EHBOT_TRACKER_URL": f"sqlite:///{tmp / 'rasa-tracker.sqlite3'}",
-        "EHBOT_VAR_DIR": str(tmp / "var"),
-        "EHBOT_TODAY": TODAY,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "EHBOT_SLACK_API_URL": fake.api_url,
-        **SLACK_ENV,
-    }
-    cli_env = {**os.environ, **env}
-    for args in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=cli_env, check=True, capture_output=True)
-    model = trained_model()
-    servers = Servers(free_port(), free_port(), tmp / "logs", extra_env=env)
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("EHBOT_VAR_DIR", env["EHBOT_VAR_DIR"])
-            servers.start(model)
-            servers.wait_until_up(timeout=420)
+        with demo_stack(tmp, TODAY, EHBOT_SLACK_API_URL=fake.api_url, **SLACK_ENV) as (servers, env):
             yield {"servers": servers, "fake": fake, "tmp": tmp, "db": env["EHBOT_DATABASE_URL"],
                    "tracker": tmp / "rasa-tracker.sqlite3", "logs": tmp / "logs"}
     finally:
-        servers.stop()
         fake.stop()
     assert not servers.processes
 

@@ -7,9 +7,6 @@ conversation carries on (SQL tracker store). The servers are always stopped."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import select
@@ -17,8 +14,7 @@ from sqlalchemy import select
 from bot.chatclient import send
 from bot.db.models import BookingRow, Case, ConsentRow, Practitioner, RecordedStepRow
 from bot.db.session import make_engine, session_factory
-from bot.run import Servers
-from rasa_support import ROOT, free_port, trained_model
+from rasa_support import demo_stack, trained_model
 
 pytestmark = pytest.mark.slow
 
@@ -27,27 +23,8 @@ TODAY = "2026-11-23"  # a Monday; C-1042 was opened 10 days before
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = {
-        "EHBOT_DATABASE_URL": f"sqlite:///{tmp / 'ehbot.sqlite3'}",
-        "EHBOT_TRACKER_URL": f"sqlite:///{tmp / 'rasa-tracker.sqlite3'}",
-        "EHBOT_VAR_DIR": str(tmp / "var"),
-        "EHBOT_TODAY": TODAY,
-        "RASA_TELEMETRY_ENABLED": "false",
-    }
-    cli_env = {**os.environ, **env}
-    for args in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=cli_env, check=True, capture_output=True)
-    model = trained_model()
-    servers = Servers(free_port(), free_port(), tmp / "logs", extra_env=env)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EHBOT_VAR_DIR", env["EHBOT_VAR_DIR"])  # where the endpoints copy for this port goes
-        try:
-            servers.start(model)
-            servers.wait_until_up(timeout=420)
-            yield {"servers": servers, "model": model, "db": env["EHBOT_DATABASE_URL"]}
-        finally:
-            servers.stop()
+    with demo_stack(tmp_path_factory.mktemp("e2e"), TODAY) as (servers, env):
+        yield {"servers": servers, "model": trained_model(), "db": env["EHBOT_DATABASE_URL"]}
     for name in ("rasa", "actions"):
         assert name not in servers.processes
 

@@ -186,8 +186,6 @@ def problem_text(exc: BaseException) -> str:
         return DB_TROUBLE
     if isinstance(exc, db_errors.USER_FACING):
         return str(exc).strip().splitlines()[0] if str(exc).strip() else SOMETHING_WRONG
-    if type(exc).__module__.split(".")[0] in ("sqlalchemy", "psycopg2", "sqlite3"):
-        return DB_TROUBLE
     return SOMETHING_WRONG
 
 

@@ -392,6 +392,26 @@ def test_database_down_says_so_and_records_nothing(chat, db, migrated):
     assert steps(db, "C-1045", "cads.update-referrer") == []
 
 
+def test_database_lost_mid_turn_says_so_and_records_nothing(chat, db, migrated):
+    from sqlalchemy.exc import OperationalError
+
+    reply = chat.propose_step("sam.sw", "referrer_updated", "updated the referrer", "C-1045")
+
+    @contextmanager
+    def connection_drops():
+        session = session_factory(migrated)()
+        try:
+            yield session
+            session.flush()
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+        finally:
+            session.rollback()
+            session.close()
+
+    assert Conversation(connection_drops).confirm("sam.sw", reply.pending).text == DATABASE_DOWN
+    assert steps(db, "C-1045", "cads.update-referrer") == []
+
+
 def test_database_unreachable(monkeypatch):
     monkeypatch.setenv("EHBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     chat = Conversation()

@@ -13,6 +13,8 @@ import logging
 from contextlib import contextmanager
 from typing import Callable, Optional
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bot import access, clock
 from bot.conversation import knowledge, phrases, proposals, wording
 from bot.conversation.cases import OpenCase, Say, open_case, user_of
@@ -98,8 +100,9 @@ class Conversation:
                     return work(session)
                 except Say as say:
                     return say.reply  # a question or refusal: its audit row is still committed
-        except DatabaseUnavailable:
-            log.warning("the case database is unavailable; nothing recorded")
+        except (DatabaseUnavailable, OperationalError, InterfaceError) as exc:
+            # Unreachable, or gone mid-turn: the transaction rolled back, so nothing is half-recorded.
+            log.warning("the case database is unavailable (%s); nothing recorded", type(exc).__name__)
             return Reply(DATABASE_DOWN)
         except RecordRejected as exc:
             return Reply(f"Nothing was recorded: {exc.reason}.")

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.conversation import CONCEPTS, Conversation
 from bot.conversation.concepts import concepts, problems
@@ -374,7 +375,15 @@ def test_a_cads_disagreement_has_no_timescale(chat):
 # ---- the database down --------------------------------------------------------------------------
 
 
-def test_database_down_says_so_and_records_nothing(chat, db, migrated):
+@pytest.mark.parametrize(
+    "failure",
+    [
+        DatabaseUnavailable("cannot reach the database"),
+        OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly")),
+    ],
+    ids=["unreachable", "lost-mid-turn"],
+)
+def test_database_down_says_so_and_records_nothing(chat, db, migrated, failure):
     reply = chat.propose_step("sam.sw", "referrer_updated", "updated the referrer", "C-1045")
 
     @contextmanager
@@ -383,32 +392,12 @@ def test_database_down_says_so_and_records_nothing(chat, db, migrated):
         try:
             yield session
             session.flush()
-            raise DatabaseUnavailable("cannot reach the database")
+            raise failure
         finally:
             session.rollback()
             session.close()
 
     assert Conversation(dies_before_commit).confirm("sam.sw", reply.pending).text == DATABASE_DOWN
-    assert steps(db, "C-1045", "cads.update-referrer") == []
-
-
-def test_database_lost_mid_turn_says_so_and_records_nothing(chat, db, migrated):
-    from sqlalchemy.exc import OperationalError
-
-    reply = chat.propose_step("sam.sw", "referrer_updated", "updated the referrer", "C-1045")
-
-    @contextmanager
-    def connection_drops():
-        session = session_factory(migrated)()
-        try:
-            yield session
-            session.flush()
-            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
-        finally:
-            session.rollback()
-            session.close()
-
-    assert Conversation(connection_drops).confirm("sam.sw", reply.pending).text == DATABASE_DOWN
     assert steps(db, "C-1045", "cads.update-referrer") == []
 
 

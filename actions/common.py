@@ -160,7 +160,7 @@ def reply_events(reply: Reply, stateful: bool) -> List[Dict[Text, Any]]:
         events.append(SlotSet("case_ref", reply.case_reference))
     if reply.rule_id:
         events.append(SlotSet("focus_rule", reply.rule_id))
-    if stateful:
+    if stateful and not reply.unchanged:
         events.append(SlotSet("pending", reply.pending))
         events.append(SlotSet("asking", reply.asking))
     return events

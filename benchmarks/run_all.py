@@ -4,6 +4,7 @@ A benchmark is any ``benchmarks/*.py`` except this file, the helpers named in
 HELPERS, and files whose name starts with an underscore. Each runs in its own
 process, one after another (they measure time: never two at once); arguments
 given here are passed to each, e.g. ``python benchmarks/run_all.py --quick``.
+Then plot.py draws what they wrote to benchmarks/results/ against the targets.
 A benchmark over its target is a figure to read, not a failure; the exit
 status is non-zero only if a benchmark itself fails.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-HELPERS = {"run_all.py", "generate.py"}
+HELPERS = {"run_all.py", "generate.py", "plot.py"}
 
 
 def benchmarks() -> list[Path]:
@@ -35,6 +36,9 @@ def main(argv: list[str]) -> int:
               f"in {time.perf_counter() - started:.0f}s\n", flush=True)
         if code:
             failed.append(script.name)
+    print("=== the figures against their targets (plot.py)", flush=True)
+    if subprocess.call([sys.executable, str(HERE / "plot.py")], cwd=ROOT, env=env):
+        failed.append("plot.py")
     if failed:
         print(f"benchmarks that failed: {', '.join(failed)}")
     return 1 if failed else 0

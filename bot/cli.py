@@ -149,7 +149,7 @@ def cmd_remind(args) -> int:
                 rounds = worker.remind_loop(engine, stop, report=lambda line: print(line, flush=True))
             print(f"reminder worker stopped after {rounds} rounds")
             return 0
-        scanned, sent = worker.remind_once(engine)
+        scanned, sent = worker.remind_once(engine, full=args.full)
     print(f"{scanned}\n{sent}")
     return 0
 
@@ -276,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--once", action="store_true", help="scan the open cases and send, once")
     mode.add_argument("--loop", action="store_true", help="keep doing so every EHBOT_REMIND_INTERVAL seconds")
     mode.add_argument("--dry-run", action="store_true", help="print what would be sent; write nothing")
+    mode.add_argument("--full", action="store_true",
+                      help="as --once, but evaluate every open case, not only those whose reminders can have changed")
     remind.set_defaults(func=cmd_remind)
 
     rem = sub.add_parser("reminders", help="the reminders sent and to send").add_subparsers(

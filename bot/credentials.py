@@ -2,10 +2,12 @@
 on, from the environment.
 
 - ``rest``: local development (``ehbot chat``). On unless ``EHBOT_REST_CHANNEL=off``.
-  It trusts the sender id it is given, so it must never be reachable from outside.
+  It trusts the sender id it is given, so it must never be reachable from outside:
+  ``ehbot run`` refuses to start it on a non-local ``EHBOT_RASA_INTERFACE`` (bot/run.py).
 - Slack (``ehbot_channels.slack.SlackInput``, webhook ``/webhooks/slack/webhook``):
   when ``EHBOT_SLACK_BOT_TOKEN`` and ``EHBOT_SLACK_SIGNING_SECRET`` are both set.
-- Microsoft Teams (Rasa's ``botframework``, webhook ``/webhooks/botframework/webhook``):
+- Microsoft Teams (``ehbot_channels.teams.BotFrameworkInput``, Rasa's ``botframework``
+  answering every message; webhook ``/webhooks/botframework/webhook``):
   when ``EHBOT_TEAMS_APP_ID`` and ``EHBOT_TEAMS_APP_PASSWORD`` are both set.
 
 The file names the secrets (``${EHBOT_SLACK_BOT_TOKEN}``), never holds them: Rasa
@@ -22,20 +24,22 @@ from typing import Mapping, Optional
 from bot import config
 
 SLACK_CHANNEL_CLASS = "ehbot_channels.slack.SlackInput"
+REST_CHANNEL_CLASS = "ehbot_channels.rest.RestInput"  # Rasa's, answering every message (always_answer.py)
+TEAMS_CHANNEL_CLASS = "ehbot_channels.teams.BotFrameworkInput"  # the same for Rasa's botframework
 OFF = {"off", "false", "0", "no"}
 
 
 @dataclass(frozen=True)
 class Channel:
     name: str  # as shown to people
-    key: str  # the credentials file's key
+    key: str  # the credentials file's key, unless ``loads`` names our class instead
     path: str  # the webhook under the Rasa server
     settings: tuple  # (setting, value) pairs; values are YAML text
+    loads: str = ""  # our class Rasa loads in place of its own channel ``key`` (the file's key then)
 
     def yaml(self) -> str:
-        if not self.settings:
-            return f"{self.key}:\n"
-        return f"{self.key}:\n" + "".join(f"  {k}: {v}\n" for k, v in self.settings)
+        head = f"{self.loads or self.key}:\n"
+        return head + "".join(f"  {k}: {v}\n" for k, v in self.settings)
 
 
 def _set(env: Mapping[str, str], name: str) -> bool:
@@ -52,7 +56,7 @@ def channels(env: Optional[Mapping[str, str]] = None) -> list[Channel]:
     env = os.environ if env is None else env
     found = []
     if (env.get("EHBOT_REST_CHANNEL") or "").strip().lower() not in OFF:
-        found.append(Channel("REST (local development)", "rest", "/webhooks/rest/webhook", ()))
+        found.append(Channel("REST (local development)", "rest", "/webhooks/rest/webhook", (), loads=REST_CHANNEL_CLASS))
     if _set(env, "EHBOT_SLACK_BOT_TOKEN") and _set(env, "EHBOT_SLACK_SIGNING_SECRET"):
         settings = [
             ("slack_token", _ref("EHBOT_SLACK_BOT_TOKEN")),
@@ -70,7 +74,7 @@ def channels(env: Optional[Mapping[str, str]] = None) -> list[Channel]:
         found.append(Channel("Microsoft Teams (Bot Framework)", "botframework", "/webhooks/botframework/webhook", (
             ("app_id", _ref("EHBOT_TEAMS_APP_ID")),
             ("app_password", _ref("EHBOT_TEAMS_APP_PASSWORD")),
-        )))
+        ), loads=TEAMS_CHANNEL_CLASS))
     return found
 
 
@@ -116,7 +120,9 @@ def summary(rasa_port: int, env: Optional[Mapping[str, str]] = None) -> str:
     found = channels(env)
     if not found:
         return "No input channel is on (EHBOT_REST_CHANNEL=off and no Slack or Teams settings): nobody can talk to ehbot."
-    lines = [f"Channels (Rasa on 127.0.0.1:{rasa_port}):"]
+    env = os.environ if env is None else env
+    interface = (env.get("EHBOT_RASA_INTERFACE") or "").strip() or "127.0.0.1"
+    lines = [f"Channels (Rasa on {interface}:{rasa_port}):"]
     lines += [f"  {c.name}: {c.path}" for c in found]
     lines += [f"  {w}" for w in half_configured(env)]
     return "\n".join(lines)

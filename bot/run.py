@@ -9,12 +9,16 @@ it runs Rasa's command line in child processes.
 
 Settings (environment): EHBOT_RASA_PORT (5005), EHBOT_ACTIONS_PORT (5055),
 EHBOT_MODEL_DIR (models/), EHBOT_TRACKER_URL (sqlite:///<var>/rasa-tracker.sqlite3:
-where Rasa keeps conversations; a PostgreSQL URL works too).
+where Rasa keeps conversations; a PostgreSQL URL works too). Who may reach the two
+servers (interfaces, Rasa's HTTP API, tokens) is decided by ``exposure()`` below and
+refused at start when unsafe; README "Security".
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,7 +28,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from bot import config, credentials
 
@@ -73,6 +77,119 @@ def model_dir() -> Path:
 def tracker_url() -> str:
     raw = os.environ.get("EHBOT_TRACKER_URL", "").strip()
     return raw or f"sqlite:///{config.var_dir().resolve() / 'rasa-tracker.sqlite3'}"
+
+
+# --- who may reach the servers ------------------------------------------------------
+
+ON, OFF = {"on", "true", "1", "yes"}, {"off", "false", "0", "no", ""}
+LOCAL_DEVELOPMENT = "local-development"  # the one value of EHBOT_RASA_API_NO_TOKEN that allows it
+TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,}")  # safe in a query string and a header, hard to guess
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class RefusedToStart(RuntimeError):
+    """A setting would let someone reach a server they should not; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Where the servers listen and what guards them. Holds whether a token is set, never its value."""
+
+    rasa_interface: str = "127.0.0.1"
+    rasa_api: bool = False
+    rasa_token: bool = False
+    api_without_token: bool = False  # EHBOT_RASA_API_NO_TOKEN=local-development
+    actions_interface: str = "127.0.0.1"
+    actions_token: bool = False
+    rest: bool = True
+    log_level: str = "INFO"
+
+
+def is_local(interface: str) -> bool:
+    """Only this machine can connect: a loopback address, or localhost."""
+    if interface.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(interface.strip()).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def reachable_host(interface: str) -> str:
+    """The host, as written in a URL, to reach a server listening on ``interface`` from this machine."""
+    if interface in ("0.0.0.0", "::", "", "localhost"):
+        return "127.0.0.1"
+    return f"[{interface}]" if ":" in interface else interface
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ON:
+        return True
+    if raw in OFF:
+        return False
+    raise RefusedToStart(f"{name} is {raw!r}: set it to on or off.")
+
+
+def _token_set(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name) or ""
+    if not value:
+        return False
+    if not TOKEN.fullmatch(value):
+        raise RefusedToStart(
+            f"{name} must be at least 16 characters of letters, digits and . _ ~ + / = - "
+            f"(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(32))').")
+    return True
+
+
+def exposure(env: Optional[Mapping[str, str]] = None) -> Exposure:
+    """The settings from the environment, refused (RefusedToStart) when they would expose ehbot:
+
+    - Rasa's HTTP API (EHBOT_RASA_API=on) needs EHBOT_RASA_TOKEN, except on a local interface
+      with EHBOT_RASA_API_NO_TOKEN=local-development;
+    - the action server on a non-local interface needs EHBOT_ACTIONS_TOKEN;
+    - the REST channel trusts the sender id it is sent, so it is refused on a non-local interface.
+    """
+    env = os.environ if env is None else env
+    no_token = (env.get("EHBOT_RASA_API_NO_TOKEN") or "").strip()
+    if no_token and no_token != LOCAL_DEVELOPMENT:
+        raise RefusedToStart(f"EHBOT_RASA_API_NO_TOKEN is {no_token!r}: the only value it takes is {LOCAL_DEVELOPMENT}.")
+    level = (env.get("EHBOT_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise RefusedToStart(f"EHBOT_LOG_LEVEL is {level!r}: one of {', '.join(LOG_LEVELS)}.")
+    found = Exposure(
+        rasa_interface=(env.get("EHBOT_RASA_INTERFACE") or "").strip() or "127.0.0.1",
+        rasa_api=_switch(env, "EHBOT_RASA_API", False),
+        rasa_token=_token_set(env, "EHBOT_RASA_TOKEN"),
+        api_without_token=no_token == LOCAL_DEVELOPMENT,
+        actions_interface=(env.get("EHBOT_ACTIONS_INTERFACE") or "").strip() or "127.0.0.1",
+        actions_token=_token_set(env, "EHBOT_ACTIONS_TOKEN"),
+        rest=_switch(env, "EHBOT_REST_CHANNEL", True),
+        log_level=level,
+    )
+    if found.rasa_api and not found.rasa_token:
+        if not is_local(found.rasa_interface):
+            raise RefusedToStart(
+                f"Rasa's HTTP API is on (EHBOT_RASA_API=on) and Rasa listens on {found.rasa_interface}, "
+                "but EHBOT_RASA_TOKEN is not set: anyone who can reach it could replace the model or read "
+                "conversations. Set EHBOT_RASA_TOKEN, or turn the API off.")
+        if not found.api_without_token:
+            raise RefusedToStart(
+                "Rasa's HTTP API is on (EHBOT_RASA_API=on) but EHBOT_RASA_TOKEN is not set. Set a token, "
+                f"or, for local development on this machine only, EHBOT_RASA_API_NO_TOKEN={LOCAL_DEVELOPMENT}.")
+    if not is_local(found.actions_interface) and not found.actions_token:
+        raise RefusedToStart(
+            f"The action server would listen on {found.actions_interface} (EHBOT_ACTIONS_INTERFACE) without "
+            "EHBOT_ACTIONS_TOKEN: anyone who can reach it could run actions as any practitioner. "
+            "Set EHBOT_ACTIONS_TOKEN, or listen on 127.0.0.1.")
+    if found.rest and not is_local(found.rasa_interface):
+        raise RefusedToStart(
+            f"The REST channel is on and Rasa would listen on {found.rasa_interface} (EHBOT_RASA_INTERFACE): "
+            "REST believes whatever sender id it is sent, so anyone who can reach it could act as any "
+            "practitioner. Set EHBOT_REST_CHANNEL=off, or listen on 127.0.0.1.")
+    return found
 
 
 def _bin(name: str) -> str:
@@ -164,23 +281,46 @@ class Servers:
 
     @property
     def rest_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+        return f"http://{reachable_host(self.exposure().rasa_interface)}:{self.rasa_port}/webhooks/rest/webhook"
 
     def start(self, model: Path) -> "Servers":
+        self.exposure()  # refuse before starting either server
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.start_actions()
         self.start_rasa(model)
         return self
 
+    def exposure(self) -> Exposure:
+        return exposure(self.channel_env())
+
+    def actions_command(self) -> list:
+        """Our action server (ehbot_channels/action_server.py): on EHBOT_ACTIONS_INTERFACE (127.0.0.1),
+        checking EHBOT_ACTIONS_TOKEN when set; the token reaches it through the environment only."""
+        settings = self.exposure()
+        return [sys.executable, "-m", "ehbot_channels.action_server", "--actions", "actions",
+                "--interface", settings.actions_interface, "--port", str(self.actions_port)]
+
+    def rasa_command(self, model: Path) -> list:
+        """The Rasa server on EHBOT_RASA_INTERFACE (127.0.0.1) with the channels the environment turns
+        on (bot/credentials.py), no CORS, and the HTTP API only with EHBOT_RASA_API=on. Started through
+        ehbot_channels/rasa_server.py, which hands Rasa EHBOT_RASA_TOKEN from the environment, so the
+        token is on no command line and in no file."""
+        settings = self.exposure()
+        cmd = [sys.executable, "-m", "ehbot_channels.rasa_server", "run", "--model", str(model),
+               "--interface", settings.rasa_interface, "--port", str(self.rasa_port),
+               "--credentials", str(self.credentials_file()),
+               "--endpoints", str(with_lock_store(
+                   endpoints_file(self.actions_port, actions_token=settings.actions_token,
+                                  actions_host=reachable_host(settings.actions_interface)),
+                   self.channel_env()))]
+        return cmd + (["--enable-api"] if settings.rasa_api else [])
+
     def start_actions(self) -> None:
-        self._spawn("actions", [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)])
+        self._spawn("actions", self.actions_command())
 
     def start_rasa(self, model: Path) -> None:
-        """Starts (or, after stop_one("rasa"), restarts) the Rasa server on 127.0.0.1 with the
-        channels the environment turns on (bot/credentials.py): no HTTP API, no CORS."""
-        self._spawn("rasa", [_bin("rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
-                             "--port", str(self.rasa_port), "--credentials", str(self.credentials_file()),
-                             "--endpoints", str(endpoints_file(self.actions_port))])
+        """Starts (or, after stop_one("rasa"), restarts) the Rasa server."""
+        self._spawn("rasa", self.rasa_command(model))
 
     def channel_env(self) -> dict:
         return {**os.environ, **self.extra_env}
@@ -196,14 +336,19 @@ class Servers:
 
     def _spawn(self, name: str, cmd: list) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = child_env(SANIC_HOST="127.0.0.1", **self.extra_env)  # the action server listens on localhost only
+        # Rasa and the SDK log what practitioners type at DEBUG: the servers run at INFO unless
+        # EHBOT_LOG_LEVEL says otherwise (an inherited LOG_LEVEL is not enough), libraries at ERROR.
+        level = self.exposure().log_level
+        env = child_env(**{**self.extra_env, "LOG_LEVEL": level, "LOG_LEVEL_LIBRARIES": "ERROR"})
         log = open(self.log_dir / f"{name}.log", "a")
         self.processes[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
 
     def wait_until_up(self, timeout: float = START_TIMEOUT, stop: Optional[threading.Event] = None) -> None:
-        checks = {"actions": f"http://127.0.0.1:{self.actions_port}/health", "rasa": f"http://127.0.0.1:{self.rasa_port}/"}
+        settings = self.exposure()
+        checks = {"actions": f"http://{reachable_host(settings.actions_interface)}:{self.actions_port}/health",
+                  "rasa": f"http://{reachable_host(settings.rasa_interface)}:{self.rasa_port}/"}
         waiting = {name: url for name, url in checks.items() if name in self.processes}
         deadline = time.monotonic() + timeout
         while waiting:
@@ -259,14 +404,79 @@ def _answers(url: str) -> bool:
         return False
 
 
-def endpoints_file(actions_port: int) -> Path:
-    """endpoints.yml, or a copy under var/ pointing at another action server port."""
+ACTION_URL = "http://localhost:5055/webhook"
+# Rasa expands ${EHBOT_ACTIONS_TOKEN} from its environment when it reads the file: the value is
+# never written. A header, not Rasa's `token:` (a query parameter, which ends up in access logs).
+ACTION_TOKEN_HEADER = "  headers:\n    Authorization: Bearer ${EHBOT_ACTIONS_TOKEN}\n"
+
+
+def endpoints_file(actions_port: int, actions_token: bool = False, actions_host: str = "127.0.0.1") -> Path:
+    """endpoints.yml, or a copy under var/ pointing at another action server port or host (one
+    listening on a single non-local address) and, with ``actions_token``, sending
+    EHBOT_ACTIONS_TOKEN to the action server."""
     source = ROOT / "endpoints.yml"
-    if actions_port == 5055:
+    host = "localhost" if is_local(actions_host.strip("[]")) else actions_host
+    if actions_port == 5055 and not actions_token and host == "localhost":
         return source
-    target = config.var_dir() / f"endpoints-{actions_port}.yml"
+    text = source.read_text()
+    url_line = f'  url: "{ACTION_URL}"\n'
+    if url_line not in text:
+        raise RuntimeError(f"endpoints.yml no longer has the line {url_line.strip()!r} this copy is made from")
+    url = f"http://{host}:{actions_port}/webhook"
+    text = text.replace(url_line, f'  url: "{url}"\n' + (ACTION_TOKEN_HEADER if actions_token else ""))
+    suffix = ("" if host == "localhost" else "-" + re.sub(r"[^0-9A-Za-z]+", "_", host)) + ("-token" if actions_token else "")
+    target = config.var_dir() / f"endpoints-{actions_port}{suffix}.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(source.read_text().replace("http://localhost:5055/webhook", f"http://localhost:{actions_port}/webhook"))
+    target.write_text(text)
+    return target
+
+
+# Rasa's own RedisLockStore issues the same ticket to two processes that ask at once
+# (see ehbot_channels/lock_store.py); this one does not.
+LOCK_STORE_CLASS = "ehbot_channels.lock_store.AtomicRedisLockStore"
+
+
+def with_lock_store(endpoints: Path, env: Optional[Mapping[str, str]] = None) -> Path:
+    """The endpoints file, plus a Redis lock store when ``EHBOT_LOCK_STORE_URL`` is set.
+
+    With more than one Rasa process (or a load balancer in front), two messages of one
+    conversation can reach two processes at once; each process's own lock cannot stop
+    both loading the conversation and one losing the other's turn. A lock kept in Redis
+    can. ``EHBOT_LOCK_STORE_URL=redis://host:6379/0`` (``rediss://`` for TLS); a password
+    goes in ``EHBOT_LOCK_STORE_PASSWORD``, written to the file as a reference Rasa reads
+    from its environment, never as its value. Unset: ``endpoints`` unchanged (Rasa's
+    in-process lock, enough for one process).
+    """
+    from urllib.parse import urlsplit
+
+    env = os.environ if env is None else env
+    raw = (env.get("EHBOT_LOCK_STORE_URL") or "").strip()
+    if not raw:
+        return endpoints
+    url = urlsplit(raw)
+    if url.scheme not in ("redis", "rediss") or not url.hostname:
+        raise RuntimeError("EHBOT_LOCK_STORE_URL must look like redis://host:6379/0 (or rediss:// for TLS)")
+    if url.password or url.username:
+        raise RuntimeError("put the lock store's password in EHBOT_LOCK_STORE_PASSWORD, not in EHBOT_LOCK_STORE_URL")
+    db = url.path.strip("/") or "0"
+    if not db.isdigit():
+        raise RuntimeError(f"EHBOT_LOCK_STORE_URL: the Redis database must be a number, not {db!r}")
+    source = endpoints.read_text()
+    if re.search(r"^lock_store\s*:", source, re.MULTILINE):
+        raise RuntimeError(f"{endpoints} already names a lock store; unset EHBOT_LOCK_STORE_URL or remove it there")
+    lines = ["", "# Added from EHBOT_LOCK_STORE_URL: one lock per conversation, shared by every Rasa process.",
+             "lock_store:", f"  type: {LOCK_STORE_CLASS}", f"  url: {url.hostname}", f"  port: {url.port or 6379}", f"  db: {db}",
+             "  key_prefix: ehbot"]
+    if url.scheme == "rediss":
+        lines.append("  use_ssl: true")
+    if (env.get("EHBOT_LOCK_STORE_PASSWORD") or "").strip():
+        lines.append("  password: ${EHBOT_LOCK_STORE_PASSWORD}")
+    var = Path(env["EHBOT_VAR_DIR"]) if env.get("EHBOT_VAR_DIR") else config.var_dir()
+    target = var / f"{endpoints.stem}-lock-store.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # two Rasa processes may write it at once
+    tmp.write_text(source.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+    os.replace(tmp, target)
     return target
 
 
@@ -283,10 +493,23 @@ def start_reminder_worker(servers: Servers) -> str:
     return f"Reminder worker started (ehbot remind --loop; log in {servers.log_dir / 'reminders.log'})."
 
 
-def how_to_chat(rasa_port: int) -> str:
-    url = "" if rasa_port == 5005 else f" --url http://127.0.0.1:{rasa_port}"
+def guards(settings: Exposure) -> str:
+    """What guards the two servers, for the console (never a token's value)."""
+    if not settings.rasa_api:
+        api = "Rasa's HTTP API: off."
+    elif settings.rasa_token:
+        api = "Rasa's HTTP API: on, every request needs EHBOT_RASA_TOKEN."
+    else:
+        api = f"Rasa's HTTP API: on WITHOUT a token (EHBOT_RASA_API_NO_TOKEN={LOCAL_DEVELOPMENT}): this machine only."
+    actions = (f"Action server: {settings.actions_interface}, "
+               + ("every request needs EHBOT_ACTIONS_TOKEN." if settings.actions_token else "no token (local only)."))
+    return f"{api}\n{actions}"
+
+
+def how_to_chat(rasa_port: int, host: str = "127.0.0.1") -> str:
+    url = "" if (rasa_port, host) == (5005, "127.0.0.1") else f" --url http://{host}:{rasa_port}"
     return "\n".join([
-        f"ehbot is listening (REST on http://127.0.0.1:{rasa_port}/webhooks/rest/webhook). In another terminal:",
+        f"ehbot is listening (REST on http://{host}:{rasa_port}/webhooks/rest/webhook). In another terminal:",
         f"  .venv/bin/ehbot chat --as sam.sw{url}     # as Sam, a demo social worker (tess.tm: a team manager)",
         f"  .venv/bin/ehbot chat{url}                 # as an unknown user: guidance questions only",
         "Try: \"I've finished a CADS assessment, threshold not met for C-1042\". Ctrl-C here stops ehbot.",
@@ -294,11 +517,16 @@ def how_to_chat(rasa_port: int) -> str:
 
 
 def run(report: Callable[[str], None] = print) -> int:
-    report(overview())
     rasa_port, actions_port = _port("EHBOT_RASA_PORT", 5005), _port("EHBOT_ACTIONS_PORT", 5055)
+    servers = Servers(rasa_port, actions_port, config.var_dir() / "logs")
+    try:
+        settings = servers.exposure()  # refused before anything else: no minutes of training first
+    except RefusedToStart as exc:
+        report(f"ehbot: {exc}")
+        return 1
+    report(overview())
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    servers = Servers(rasa_port, actions_port, config.var_dir() / "logs")
     try:
         ensure_spacy_pipeline()
         if not model_is_current():
@@ -310,8 +538,9 @@ def run(report: Callable[[str], None] = print) -> int:
         servers.start(model_path())
         servers.wait_until_up(stop=stop)
         report("\n" + credentials.summary(rasa_port, servers.channel_env()))
+        report(guards(settings))
         if any(c.key == "rest" for c in credentials.channels(servers.channel_env())):
-            report(how_to_chat(rasa_port))
+            report(how_to_chat(rasa_port, reachable_host(settings.rasa_interface)))
         report(start_reminder_worker(servers))
         while not stop.wait(1.0):
             for name, proc in servers.processes.items():

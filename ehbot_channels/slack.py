@@ -23,6 +23,9 @@ Changed:
   ``X-Slack-No-Retry: 1`` and not handled; a retry of one never received (the
   server was down) is handled once. The memory is the server's: a restart
   between a delivery and its retry forgets it.
+- **Every message gets an answer.** A turn that says nothing (the action server
+  unreachable) gets "Sorry, I can't answer that just now..." in its thread
+  (ehbot_channels/always_answer.py), not silence.
 - ``api_url`` (``EHBOT_SLACK_API_URL``): the Web API base URL (tests: a fake Slack).
 - Replies are posted without the ``as_user`` argument, which Slack refuses from
   apps created since 2020 (``invalid_arguments``, ``deprecated_argument: as_user``).
@@ -47,6 +50,8 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
+
+from ehbot_channels.always_answer import AnswersEveryMessage
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +167,9 @@ class SlackBot(rasa_slack.SlackBot):
         await self._post_message(channel=recipient, text=escape(text)[:TEXT_LIMIT], blocks=[*sections, actions])
 
 
-class SlackInput(rasa_slack.SlackInput):
-    """Rasa's Slack input channel with retries remembered and a configurable API URL."""
+class SlackInput(AnswersEveryMessage, rasa_slack.SlackInput):
+    """Rasa's Slack input channel with retries remembered, a configurable API URL, and an
+    answer to every message (ehbot_channels/always_answer.py)."""
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

@@ -4,6 +4,7 @@
 PostgreSQL is found at EHBOT_TEST_POSTGRES_URL, else postgresql://postgres@ or
 root@127.0.0.1:5432/test; each test gets a fresh schema (dropped afterwards), so
 parallel runs and leftovers never collide. With no server the PostgreSQL runs skip.
+``redis_url`` finds Redis the same way (EHBOT_TEST_REDIS_URL, else 127.0.0.1:6379/0).
 """
 from __future__ import annotations
 
@@ -89,6 +90,19 @@ def postgres_base_url():
         finally:
             engine.dispose()
     pytest.skip("no PostgreSQL server answered (set EHBOT_TEST_POSTGRES_URL); tried " + "; ".join(tried))
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """Redis at EHBOT_TEST_REDIS_URL, else redis://127.0.0.1:6379/0; skips when none answers."""
+    import redis
+
+    url = os.environ.get("EHBOT_TEST_REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis answered at {url} (set EHBOT_TEST_REDIS_URL): {exc}")
+    return url
 
 
 def _in_schema(url: str, schema: str) -> str:

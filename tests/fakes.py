@@ -8,13 +8,17 @@ newcomer can run them to watch the demo's reminders arrive:
 Fake Slack answers chat.postMessage and conversations.history (with the
 message metadata, cursors and ``oldest``), and can be told to refuse the next
 posts (429 with Retry-After, 500, or a 500 *after* keeping the message, as a
-real server sometimes does). Fake Teams answers any POST with 202 and a run id.
+real server sometimes does), or to misbehave at random (``Chaos``: seeded
+refusals, and posts kept but never answered). Fake Teams answers any POST with
+202 and a run id.
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +33,54 @@ class Scripted:
     body: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
     keep_message: bool = False  # post it anyway, then answer with this status
+    drop: bool = False  # close the connection without answering (status is ignored)
+
+
+@dataclass
+class Chaos:
+    """Random refusals, seeded: each rate is the share of calls that get that answer.
+
+    A post "kept then failed" landed in the channel but the sender hears a 500
+    (or, "dropped", nothing at all: the connection closes): the sender cannot
+    know it arrived. Rate limits and plain 500s mean nothing was posted.
+    """
+
+    seed: int = 0
+    rate_limited: float = 0.0  # 429 with Retry-After
+    server_error: float = 0.0  # 500, nothing kept
+    kept_then_500: float = 0.0
+    kept_then_dropped: float = 0.0
+    history_rate_limited: float = 0.0
+    history_server_error: float = 0.0
+    retry_after: int = 1  # seconds, as Slack sends it
+
+    def __post_init__(self):
+        self.random = random.Random(self.seed)
+
+    def _pick(self, lock, choices: list[tuple[float, Scripted]]) -> Optional[Scripted]:
+        with lock:
+            roll = self.random.random()
+        for rate, answer in choices:
+            if roll < rate:
+                return answer
+            roll -= rate
+        return None
+
+    def for_post(self, lock) -> Optional[Scripted]:
+        limited = Scripted(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": self.retry_after})
+        return self._pick(lock, [
+            (self.rate_limited, limited),
+            (self.server_error, Scripted(500, {"ok": False, "error": "internal_error"})),
+            (self.kept_then_500, Scripted(500, {"ok": False, "error": "internal_error"}, keep_message=True)),
+            (self.kept_then_dropped, Scripted(0, keep_message=True, drop=True)),
+        ])
+
+    def for_history(self, lock) -> Optional[Scripted]:
+        limited = Scripted(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": self.retry_after})
+        return self._pick(lock, [
+            (self.history_rate_limited, limited),
+            (self.history_server_error, Scripted(500, {"ok": False, "error": "internal_error"})),
+        ])
 
 
 class _FakeServer:
@@ -85,14 +137,20 @@ class _FakeServer:
             params = {k: v[0] for k, v in parse_qs(raw).items()}
         params.update({k: v[0] for k, v in parse_qs(url.query).items()})
         status, body, headers = self.respond(url.path, params, req.headers)
+        if status is None:  # hang up without an answer
+            req.close_connection = True
+            return
         data = json.dumps(body).encode("utf-8")
-        req.send_response(status)
-        req.send_header("Content-Type", "application/json; charset=utf-8")
-        req.send_header("Content-Length", str(len(data)))
-        for key, value in headers.items():
-            req.send_header(key, str(value))
-        req.end_headers()
-        req.wfile.write(data)
+        try:
+            req.send_response(status)
+            req.send_header("Content-Type", "application/json; charset=utf-8")
+            req.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                req.send_header(key, str(value))
+            req.end_headers()
+            req.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed while we held its answer
 
     def respond(self, path, params, headers):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -115,6 +173,10 @@ class FakeSlack(_FakeServer):
         self._ts = itertools.count(1)
         # Set: keep each post, then hang before answering until released (a sender killed mid-post).
         self.hang_after_keeping: Optional[threading.Event] = None
+        self.holding = 0  # posts kept and not yet answered because of hang_after_keeping
+        self.chaos: Optional[Chaos] = None
+        self.faults: collections.Counter = collections.Counter()  # what chaos answered, by kind
+        self.kept_unconfirmed: list[str] = []  # ts of posts kept but answered with an error or not at all
 
     @property
     def api_url(self) -> str:
@@ -139,7 +201,7 @@ class FakeSlack(_FakeServer):
     def _post(self, params):
         with self.lock:
             self.post_calls += 1
-        scripted = self._next_scripted()
+        scripted = self._next_scripted() or self._chaos("post")
         channel = params.get("channel")
         if scripted and not scripted.keep_message:
             return scripted.status, scripted.body or {"ok": False, "error": "scripted"}, scripted.headers
@@ -155,14 +217,40 @@ class FakeSlack(_FakeServer):
         if self.on_receive:
             self.on_receive("slack", {"channel": channel, **message})
         if scripted:
+            with self.lock:
+                self.kept_unconfirmed.append(message["ts"])
+            if scripted.drop:
+                return None, {}, {}
             return scripted.status, scripted.body or {"ok": False, "error": "internal_error"}, scripted.headers
-        if self.hang_after_keeping is not None:
-            self.hang_after_keeping.wait(10)
+        hang = self.hang_after_keeping
+        if hang is not None:
+            with self.lock:
+                self.holding += 1
+            hang.wait(10)
+            with self.lock:
+                self.holding -= 1
         return 200, {"ok": True, "channel": channel, "ts": message["ts"], "message": message}, {}
+
+    def _chaos(self, call: str) -> Optional[Scripted]:
+        chaos = self.chaos
+        if chaos is None:
+            return None
+        answer = chaos.for_post(self.lock) if call == "post" else chaos.for_history(self.lock)
+        if answer is not None:
+            kind = "dropped" if answer.drop else str(answer.status)
+            if answer.keep_message:
+                kind += " after keeping"
+            with self.lock:
+                self.faults[f"{call} {kind}"] += 1
+        return answer
 
     def _history(self, params):
         with self.lock:
             self.history_calls += 1
+        scripted = self._chaos("history")
+        if scripted:
+            return scripted.status, scripted.body, scripted.headers
+        with self.lock:
             channel = params.get("channel")
             if self.channels is not None and channel not in self.channels:
                 return 200, {"ok": False, "error": "channel_not_found"}, {}
@@ -323,3 +411,16 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+class RecordingSlack(FakeSlack):
+    """The fake Slack, keeping every chat.postMessage's arguments (the thread too)."""
+
+    def __init__(self, token: str = "xoxb-fake"):
+        super().__init__(token=token)
+        self.calls: list[dict] = []
+
+    def _post(self, params):
+        with self.lock:
+            self.calls.append(dict(params))
+        return super()._post(params)

@@ -386,6 +386,19 @@ def test_identify_failing_is_a_clear_message(conv, dispatcher, domain):
     assert dispatcher.messages[0]["text"] == common.DB_TROUBLE
 
 
+def test_a_database_lost_mid_turn_keeps_the_proposal_waiting(conv, dispatcher, domain):
+    from bot.conversation.service import DATABASE_DOWN
+
+    conv.replies["confirm"] = Reply(DATABASE_DOWN, unchanged=True)
+    pending = {"kind": "record", "case": "C-1045", "by": "sam.sw"}
+    events = run(steps.ActionAffirm(), dispatcher, tracker("yes", "affirm", slots={"pending": pending}), domain)
+    assert dispatcher.messages[0]["text"] == DATABASE_DOWN
+    assert not [e for e in events if e.get("name") in ("pending", "asking")]  # left as they were
+    conv.replies["confirm"] = Reply("Recorded on C-1045: Referrer updated.", case_reference="C-1045")
+    events = run(steps.ActionAffirm(), dispatcher, tracker("yes", "affirm", slots={"pending": pending}), domain)
+    assert {"event": "slot", "timestamp": None, "name": "pending", "value": None} in events
+
+
 def test_unexpected_error_is_a_clear_message(conv, dispatcher, domain):
     conv.replies["confirm"] = RuntimeError("boom")
     run(steps.ActionAffirm(), dispatcher, tracker("yes", "affirm", slots={"pending": {"a": 1}}), domain)

@@ -29,6 +29,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from fakes import RecordingSlack
 
 from bot import credentials
 from bot.run import Servers
@@ -47,7 +48,7 @@ def keys(env):
 
 def test_rest_only_by_default():
     assert keys({}) == ["rest"]
-    assert credentials.render({}).splitlines()[-1] == "rest:"
+    assert credentials.render({}).splitlines()[-1] == f"{credentials.REST_CHANNEL_CLASS}:"
 
 
 @pytest.mark.parametrize("value", ["off", "OFF", "false", "0", "no"])
@@ -104,7 +105,7 @@ def test_the_file_and_the_console_never_hold_a_secret(tmp_path):
     import yaml
 
     loaded = yaml.safe_load(text)
-    assert list(loaded) == ["rest", credentials.SLACK_CHANNEL_CLASS, "botframework"]
+    assert list(loaded) == [credentials.REST_CHANNEL_CLASS, credentials.SLACK_CHANNEL_CLASS, credentials.TEAMS_CHANNEL_CLASS]
 
 
 def test_servers_write_the_credentials_under_var(tmp_path, monkeypatch):
@@ -127,7 +128,7 @@ def test_rasa_reads_the_secrets_from_its_environment(tmp_path):
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     slack = loaded[credentials.SLACK_CHANNEL_CLASS]
     assert slack["slack_token"] == SLACK_ENV["EHBOT_SLACK_BOT_TOKEN"] and slack["use_threads"] is True
-    assert loaded["botframework"]["app_password"] == TEAMS_ENV["EHBOT_TEAMS_APP_PASSWORD"]
+    assert loaded[credentials.TEAMS_CHANNEL_CLASS]["app_password"] == TEAMS_ENV["EHBOT_TEAMS_APP_PASSWORD"]
 
 
 # ---- the Slack channel's pieces ------------------------------------------------------
@@ -169,25 +170,6 @@ _ids = itertools.count(1)
 
 def slack_ts() -> str:
     return f"{time.time():.0f}.{next(_ts):06d}"
-
-
-class RecordingSlack:
-    """The fake Slack from tests/fakes.py, keeping every chat.postMessage's arguments."""
-
-    def __new__(cls, token):
-        from fakes import FakeSlack
-
-        class _Recording(FakeSlack):
-            def __init__(self):
-                super().__init__(token=token)
-                self.calls: list[dict] = []
-
-            def _post(self, params):
-                with self.lock:
-                    self.calls.append(dict(params))
-                return super()._post(params)
-
-        return _Recording()
 
 
 @pytest.fixture(scope="module")

@@ -397,8 +397,11 @@ def test_database_down_says_so_and_records_nothing(chat, db, migrated, failure):
             session.rollback()
             session.close()
 
-    assert Conversation(dies_before_commit).confirm("sam.sw", reply.pending).text == DATABASE_DOWN
+    down = Conversation(dies_before_commit).confirm("sam.sw", reply.pending)
+    assert (down.text, down.unchanged) == (DATABASE_DOWN, True)  # the proposal keeps waiting
     assert steps(db, "C-1045", "cads.update-referrer") == []
+    assert chat.confirm("sam.sw", reply.pending).text.startswith("Recorded on C-1045")  # the same yes, later
+    assert len(steps(db, "C-1045", "cads.update-referrer")) == 1
 
 
 def test_database_unreachable(monkeypatch):

@@ -93,6 +93,64 @@ def test_database_unavailable_names_host_and_db_but_never_the_password():
     assert "s3cr3t-pw" not in str(down_again.value)
 
 
+def test_a_database_host_that_never_answers_is_reported_not_waited_on(monkeypatch):
+    """A server that takes the connection and then says nothing: a clear error, not a hang."""
+    import socket
+    import threading
+
+    monkeypatch.setattr("bot.db.session.POSTGRES_CONNECT_SECONDS", 1)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever reads or replies
+    port = silent.getsockname()[1]
+    engine = make_engine(f"postgresql://ehbot@127.0.0.1:{port}/ehbot_live")
+    outcome: list = []
+
+    def connect():
+        try:
+            check_connection(engine)
+            outcome.append("connected")
+        except DatabaseUnavailable as down:
+            outcome.append(down)
+
+    try:
+        worker = threading.Thread(target=connect, daemon=True)
+        worker.start()
+        worker.join(60)  # only a bound on a hang: libpq gives up after about a second
+        assert outcome and isinstance(outcome[0], DatabaseUnavailable), outcome or "still waiting after 60 s"
+        assert f"127.0.0.1:{port}/ehbot_live" in str(outcome[0])
+    finally:
+        engine.dispose()
+        silent.close()
+
+
+def connect_parameters(url: str) -> dict:
+    """What the engine would hand the driver to connect (captured; nothing connects)."""
+    from sqlalchemy import event
+
+    engine = make_engine(url)
+    seen: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def capture(dialect, record, cargs, cparams):
+        seen.update(cparams)
+        raise ConnectionRefusedError("captured")
+
+    try:
+        with pytest.raises(Exception):
+            check_connection(engine)
+    finally:
+        engine.dispose()
+    return seen
+
+
+def test_postgres_connections_time_out_unless_the_url_says_otherwise():
+    default = connect_parameters("postgresql://ehbot@db.example/ehbot")
+    assert default["connect_timeout"] == 10 and default["tcp_user_timeout"] == 10_000 and default["keepalives"] == 1
+    own = connect_parameters("postgresql://ehbot@db.example/ehbot?connect_timeout=3&keepalives=0")
+    assert own["connect_timeout"] == "3" and own["keepalives"] == "0" and own["tcp_user_timeout"] == 10_000
+
+
 def test_describe_and_alembic_config_keep_passwords_safe():
     assert describe("postgresql://u:p%40ss@db.example:5432/ehbot") == "db.example:5432/ehbot"
     cfg = alembic_config("postgresql://u:p%40ss@db.example/ehbot")

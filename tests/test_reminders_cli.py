@@ -35,7 +35,7 @@ def test_remind_once_sends_and_a_second_run_sends_nothing(env, fake_slack, capsy
     assert main(["reminders", "channel", "CADS East", "--slack", "C0EAST"]) == 0
     assert main(["remind", "--once"]) == 0
     out = capsys.readouterr().out
-    assert "2 open cases scanned: 3 reminders due, 3 new" in out
+    assert "2 open cases scanned (full scan): 3 reminders due, 3 new" in out  # the first scan: every case
     assert "3 reminders posted in 1 message," in out
     assert main(["remind", "--once"]) == 0
     assert "0 new" in capsys.readouterr().out

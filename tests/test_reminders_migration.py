@@ -1,4 +1,5 @@
-"""Migration 0003 creates exactly what the models say, on SQLite and PostgreSQL."""
+"""Migrations 0003 (reminders) and 0004 (next reminder dates) create exactly what the models say,
+on SQLite and PostgreSQL, and go down and up again."""
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -41,3 +42,41 @@ def test_downgrade_to_0002_removes_reminders(db_url, engine):
     assert "reminders" not in inspect(engine).get_table_names()
     upgrade(db_url)
     assert "reminders" in inspect(engine).get_table_names()
+
+
+def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(db_url, engine):
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db.migrate import alembic_config
+
+    upgrade(db_url, "0003")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO teams (id, name) VALUES (1, 'T')"))
+        conn.execute(text(
+            "INSERT INTO cases (id, reference, pathway, team_id, child_name, opened_on, created_at, updated_at)"
+            " VALUES (1, 'C-1', 'cads-progress-to-caf', 1, 'Fictional Child', '2026-11-02',"
+            " '2026-11-02 09:00:00', '2026-11-02 09:00:00')"))
+        conn.execute(text("INSERT INTO recorded_steps (case_id, rule_id, done_on, source, recorded_at)"
+                          " VALUES (1, 'cads.assessment-outcome', '2026-11-03', 'cli', '2026-11-03 09:00:00')"))
+    upgrade(db_url)
+    assert "ix_cases_next_reminder_on" in {i["name"] for i in inspect(engine).get_indexes("cases")}
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT next_reminder_on FROM cases")).all() == [(None,)]  # evaluated at the next scan
+        conn.execute(text("UPDATE cases SET next_reminder_on = '2026-12-01'"))
+        conn.execute(text("INSERT INTO app_state (key, value, updated_at) VALUES ('k', 'v', '2026-11-23 09:00:00')"))
+
+    cfg = alembic_config(db_url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    assert "app_state" not in inspect(engine).get_table_names()
+    assert "next_reminder_on" not in {c["name"] for c in inspect(engine).get_columns("cases")}
+    with engine.connect() as conn:  # the cases and their steps are untouched
+        assert conn.execute(text("SELECT reference FROM cases")).all() == [("C-1",)]
+        assert conn.execute(text("SELECT count(*) FROM recorded_steps")).scalar() == 1
+
+    upgrade(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT next_reminder_on FROM cases")).all() == [(None,)]
+    assert _diff(engine) == []

@@ -51,8 +51,13 @@ def test_running_the_scanner_again_changes_nothing(session, people):
 
     second = scan(session, settings=SETTINGS)
     session.commit()
+    # Every case evaluated again, as after a change of rules: the same reminders due, none new.
+    full = scan(session, settings=SETTINGS, full=True)
+    session.commit()
 
-    assert first.recorded > 0 and second.recorded == 0 and second.due == first.due
+    assert first.recorded > 0 and first.full and first.cases == 1
+    assert (second.cases, second.due, second.recorded) == (0, 0, 0)  # nothing about the case has changed
+    assert full.full and full.cases == 1 and full.due == first.due and full.recorded == 0
     assert {k: (r.id, r.created_at) for k, r in reminders(session).items()} == before
 
 
@@ -102,6 +107,9 @@ def test_closed_cases_and_done_steps_are_not_reminded(session, people):
 
 
 def test_queries_per_batch_do_not_grow_with_the_cases(session, people, migrated):
+    scan(session, settings=SETTINGS)  # the first scan also records the rules it ran under
+    session.commit()
+
     def queries_for(n_cases, prefix):
         for i in range(n_cases):
             early_help_case(session, people, f"{prefix}-{i + 1}", dt.date(2026, 11, 16))

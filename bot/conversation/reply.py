@@ -17,3 +17,6 @@ class Reply:
     rule_id: Optional[str] = None
     # The step-down checklist item or ladder rung being asked about, if any.
     asking: Optional[str] = None
+    # Nothing could be read or written (the database was away): whatever was waiting for the
+    # practitioner's answer still waits, so the same "yes" works once the database is back.
+    unchanged: bool = False

@@ -72,6 +72,18 @@ CONCEPTS = (
 )
 
 
+def _comparable(text: str) -> bool:
+    """Text a database can look up: no NUL and no lone surrogates (which no real sender id has,
+    and which the drivers refuse with an error instead of "not found")."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Conversation:
     def __init__(self, session_scope: Optional[Callable] = None):
         """``session_scope()`` gives a context manager yielding a SQLAlchemy session
@@ -103,7 +115,7 @@ class Conversation:
         except (DatabaseUnavailable, OperationalError, InterfaceError) as exc:
             # Unreachable, or gone mid-turn: the transaction rolled back, so nothing is half-recorded.
             log.warning("the case database is unavailable (%s); nothing recorded", type(exc).__name__)
-            return Reply(DATABASE_DOWN)
+            return Reply(DATABASE_DOWN, unchanged=True)
         except RecordRejected as exc:
             return Reply(f"Nothing was recorded: {exc.reason}.")
 
@@ -116,7 +128,9 @@ class Conversation:
     def identify(self, channel: str, sender_id: str) -> Optional[str]:
         """The practitioner's username for a sender, or None if unknown.
         channel: "rest"/"cmdline" (sender id is the username), "slack" (Slack user id),
-        "botframework" (Teams user id)."""
+        "botframework" (Teams user id). Raises DatabaseUnavailable when the database cannot
+        be asked: a sender who cannot be checked is not an unknown sender (whose proposal
+        would be refused as someone else's)."""
         lookups = {
             "rest": PractitionerRepository.by_username,
             "cmdline": PractitionerRepository.by_username,
@@ -124,17 +138,14 @@ class Conversation:
             "botframework": PractitionerRepository.by_teams_user_id,
         }
         lookup = lookups.get(channel)
-        if lookup is None or not sender_id:
+        if lookup is None or not sender_id or not _comparable(sender_id):
             return None
-        found = {}
-
-        def work(session):
-            user = lookup(PractitionerRepository(session), sender_id)
-            found["username"] = user.username if access.active(user) else None
-            return Reply("")
-
-        self._run(work)
-        return found.get("username")
+        try:
+            with (self._session_scope or self._default_scope)() as session:
+                user = lookup(PractitionerRepository(session), sender_id)
+                return user.username if access.active(user) else None
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseUnavailable("the case database was lost while identifying the sender") from exc
 
     # ---- outcomes, steps, confirmation ----------------------------------------------
 
@@ -202,7 +213,8 @@ class Conversation:
         matching open on this pathway, case not visible); otherwise return a Reply whose
         ``pending`` holds the proposal and whose text asks to confirm it."""
         if concept not in CONCEPTS:
-            return Reply(f"I don't know how to record {concept!r}.")
+            # Not echoed: it came from the message, and a reply must never repeat what it cannot vouch for.
+            return Reply("I don't know how to record that. Nothing was recorded.")
         return self._run(lambda s: self._propose(s, user, concept, text, case_ref))
 
     def _propose(self, session, user, concept, text, case_ref) -> Reply:
@@ -299,6 +311,7 @@ class Conversation:
 
     def _due(self, session, username, scope, text) -> Reply:
         user = user_of(session, username)
+        scope = "team" if scope == "team" else "mine"  # it goes into the audit trail: one of two words, never the caller's
         today = clock.today()
         if scope == "team":
             if not access.leads_team(user):

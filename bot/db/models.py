@@ -5,6 +5,9 @@ table refers to the case by id or reference.
 """
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -18,8 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import declarative_base, relationship, validates
+from sqlalchemy.orm import Session, declarative_base, relationship, validates
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot import clock
 
@@ -100,7 +106,14 @@ class Case(Base):
     lead_professional_role = Column(String(120))
     lead_professional_agency = Column(String(200))
     lead_professional_id = Column(Integer, ForeignKey("practitioners.id"))
+    # The first day after the last reminder scan on which one of the case's steps
+    # can reach a new reminder stage (NEVER_DUE: none can until the case changes).
+    # NULL: evaluate it at the next scan. Any write to the case's data sets it
+    # back to NULL (see _case_data_changed below); bot/notify/scanner.py sets it.
+    next_reminder_on = Column(Date, index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+    # Also the case data's version: every write to the case's data moves it on, and the
+    # scanner stores a next reminder date only if it has not moved since the case was read.
     updated_at = Column(DateTime(timezone=True), nullable=False, default=clock.now, onupdate=clock.now)
 
     team = relationship(Team)
@@ -108,9 +121,11 @@ class Case(Base):
     team_manager = relationship(Practitioner, foreign_keys=[team_manager_id])
     caf_link_worker = relationship(Practitioner, foreign_keys=[caf_link_worker_id])
     lead_professional = relationship(Practitioner, foreign_keys=[lead_professional_id])
-    steps = relationship("RecordedStepRow", back_populates="case", order_by="RecordedStepRow.done_on")
-    consents = relationship("ConsentRow", back_populates="case", order_by="ConsentRow.recorded_on")
-    bookings = relationship("BookingRow", back_populates="case", order_by="BookingRow.planned_for")
+    # Ties on a date keep the order they were recorded in, whichever way the case is loaded.
+    steps = relationship("RecordedStepRow", back_populates="case",
+                         order_by="[RecordedStepRow.done_on, RecordedStepRow.id]")
+    consents = relationship("ConsentRow", back_populates="case", order_by="[ConsentRow.recorded_on, ConsentRow.id]")
+    bookings = relationship("BookingRow", back_populates="case", order_by="[BookingRow.planned_for, BookingRow.id]")
 
 
 class ConsentRow(Base):
@@ -175,6 +190,10 @@ class BookingRow(Base):
     recorded_by = relationship(Practitioner)
 
 
+# A next reminder date for a case none of whose steps can reach a new stage as days pass.
+NEVER_DUE = dt.date(9999, 12, 31)
+
+
 class AuditEvent(Base):
     """Who did what to which case. ``detail`` holds ids, rule ids and dates, never names."""
 
@@ -236,3 +255,53 @@ class Reminder(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
 
     case = relationship(Case)
+
+
+class AppState(Base):
+    """Small values kept between runs, by key (e.g. what the reminder dates were worked out under)."""
+
+    __tablename__ = "app_state"
+    key = Column(String(64), primary_key=True)
+    value = Column(Text, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=clock.now, onupdate=clock.now)
+
+
+# ---- a write to a case's data makes the reminder scanner look at it again -----------------
+
+# Rows that are part of a case's data: writing one changes what the case's reminders are.
+CASE_DATA_ROWS = (RecordedStepRow, ConsentRow, BookingRow)
+# Case columns that are bookkeeping, not case data.
+_NOT_CASE_DATA = frozenset({"next_reminder_on", "updated_at", "created_at"})
+
+
+def _changed(obj, ignore=frozenset()) -> bool:
+    state = inspect(obj)
+    return any(attr.key not in ignore and attr.history.has_changes() for attr in state.attrs)
+
+
+@event.listens_for(Session, "before_flush")
+def _case_data_changed(session, _context, _instances):
+    """Every write to a case's data (a step, booking, consent, person, pathway, closing or
+    reopening, from the chat, the CLI, an import or the demo) clears its next reminder date
+    in the same flush, so the next scan evaluates it. Done here, once, rather than in each
+    write path, so that no path (and no future one) can forget it."""
+    touched = {}
+    for obj in itertools.chain(session.dirty, session.new, session.deleted):
+        if isinstance(obj, Case):
+            if obj not in session.new and obj not in session.deleted and _changed(obj, _NOT_CASE_DATA):
+                touched[id(obj)] = obj
+        elif isinstance(obj, CASE_DATA_ROWS):
+            if obj in session.dirty and not _changed(obj):
+                continue
+            case = obj.case if obj.case is not None else (
+                session.get(Case, obj.case_id) if obj.case_id is not None else None)
+            if case is not None and case not in session.new:
+                touched[id(case)] = case
+    for case in touched.values():
+        # updated_at is set even when the date is already NULL: it is how a scan that read
+        # the case before this write knows not to store a date worked out from old data.
+        case.next_reminder_on = None
+        # Written even if this session's copy already says NULL: the scanner may have
+        # stored a date since the case was loaded here.
+        flag_modified(case, "next_reminder_on")
+        case.updated_at = clock.now()

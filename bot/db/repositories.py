@@ -152,15 +152,23 @@ def person(p: Optional[Practitioner]) -> Optional[Person]:
     return Person(p.display_name, p.username, p.role, p.slack_user_id, p.teams_user_id)
 
 
-def _lead_professional(case: Case) -> Optional[Person]:
-    linked = case.lead_professional
-    name = case.lead_professional_name or (linked.display_name if linked else None)
+def lead_professional(name: Optional[str], role: Optional[str], linked: Optional[Person]) -> Optional[Person]:
+    """The case's lead professional: the name and role recorded on the case, else the linked practitioner's."""
+    name = name or (linked.display_name if linked else None)
     if not name:
         return None
-    role = case.lead_professional_role or (linked.role if linked else "lead_professional")
+    role = role or (linked.role if linked else "lead_professional")
     if linked is None:
         return Person(name, role=role)
     return Person(name, linked.username, role, linked.slack_user_id, linked.teams_user_id)
+
+
+def referrer(name: Optional[str]) -> Optional[Person]:
+    return Person(name, role="referrer") if name else None
+
+
+def _lead_professional(case: Case) -> Optional[Person]:
+    return lead_professional(case.lead_professional_name, case.lead_professional_role, person(case.lead_professional))
 
 
 def recorded_step(row: RecordedStepRow) -> RecordedStep:
@@ -185,7 +193,7 @@ def case_file(case: Case) -> CaseFile:
         allocated_worker=person(case.allocated_worker),
         team_manager=person(case.team_manager),
         lead_professional=_lead_professional(case),
-        referrer=Person(case.referrer_name, role="referrer") if case.referrer_name else None,
+        referrer=referrer(case.referrer_name),
         caf_link_worker=person(case.caf_link_worker),
         referrer_advice_only=case.referrer_advice_only,
         closed_on=case.closed_on,

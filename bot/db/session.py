@@ -16,6 +16,12 @@ from bot import config
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_SECONDS = 30
+# A PostgreSQL host that stops answering (rather than refusing) must not hold a chat turn or
+# a reminder round for the minutes TCP would wait: give up connecting after this long, and
+# drop a connection whose sent data goes unacknowledged for as long (libpq settings; a
+# database URL that sets its own keeps them).
+POSTGRES_CONNECT_SECONDS = 10
+POSTGRES_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -35,9 +41,17 @@ def make_engine(url: Optional[str] = None) -> Engine:
     url = make_url(url or config.database_url())
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=_postgres_timeouts(url))
     _translate_connect_errors(engine)
     return engine
+
+
+def _postgres_timeouts(url: URL) -> dict:
+    if url.get_driver_name() not in ("psycopg2", "psycopg"):
+        return {}
+    wanted = {"connect_timeout": POSTGRES_CONNECT_SECONDS, "tcp_user_timeout": POSTGRES_CONNECT_SECONDS * 1000,
+              **POSTGRES_KEEPALIVE}
+    return {name: value for name, value in wanted.items() if name not in url.query}
 
 
 def _sqlite_engine(url: URL) -> Engine:

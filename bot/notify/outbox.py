@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -19,6 +20,22 @@ from bot.notify.pacing import as_utc
 
 UNIQUE_KEY = ("case_id", "rule_id", "due_on", "stage")
 CLAIM_TRIES = 5  # SQLite: another sender took the rows between our SELECT and UPDATE
+
+
+def _record_statement(dialect_insert, returning: bool):
+    # Every column is given on every row, so one compiled statement serves every batch.
+    statement = dialect_insert(Reminder.__table__).on_conflict_do_nothing(index_elements=list(UNIQUE_KEY))
+    return statement.returning(Reminder.__table__.c.id) if returning else statement
+
+
+_RECORD = {
+    "postgresql": _record_statement(postgresql.insert, returning=True),
+    "sqlite": _record_statement(sqlite.insert, returning=False),
+}
+_RECORD_DEFAULTS = {
+    "status": "pending", "attempts": 0, "local_policy": False, "owner_label": None, "owner_username": None,
+    "escalate_to_label": None, "escalate_to_username": None,
+}
 
 
 class ReminderNotFound(LookupError):
@@ -114,19 +131,21 @@ class Outbox:
         return {ref: tuple(rest) for ref, *rest in self.session.execute(query)}
 
     def record(self, rows: list[dict]) -> int:
-        """Insert the reminders not yet recorded (one statement); returns how many were new."""
+        """Insert the reminders not yet recorded (one cached statement, all rows); returns how many were new."""
         if not rows:
             return 0
         now = clock.now()
-        values = [{"status": "pending", "attempts": 0, "local_policy": False, "created_at": now, **row} for row in rows]
-        if self._dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif self._dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover - ehbot supports these two
-            raise RuntimeError(f"reminders need PostgreSQL or SQLite, not {self._dialect}")
-        statement = insert(Reminder.__table__).values(values).on_conflict_do_nothing(index_elements=list(UNIQUE_KEY))
-        return self.session.execute(statement).rowcount
+        values = [{**_RECORD_DEFAULTS, "created_at": now, **row} for row in rows]
+        dialect = self._dialect
+        if dialect not in _RECORD:  # pragma: no cover - ehbot supports these two
+            raise RuntimeError(f"reminders need PostgreSQL or SQLite, not {dialect}")
+        result = self.session.connection().execute(_RECORD[dialect], values)
+        if dialect == "postgresql":
+            # psycopg2 sends the rows a page at a time, and its row count is the last page's:
+            # the ids RETURNING gives back (only rows inserted, not those that conflicted) are the count.
+            return len(result.all())
+        # sqlite3 adds up the rows each parameter set changed; a conflict changes none.
+        return result.rowcount
 
     # -- the sender's side --
 

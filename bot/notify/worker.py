@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def remind_once(engine: Engine, settings: Optional[ReminderSettings] = None, sender: Optional[Sender] = None,
-                stop: Optional[threading.Event] = None) -> tuple[ScanSummary, SendSummary]:
+                stop: Optional[threading.Event] = None, full: bool = False) -> tuple[ScanSummary, SendSummary]:
     settings = settings or reminder_settings()
     with session_scope(engine) as session:
-        scanned = scan(session, settings=settings)
+        scanned = scan(session, settings=settings, full=full)
     sent = (sender or Sender(engine, settings)).run_once(stop)
     return scanned, sent
 

@@ -19,6 +19,9 @@ message cut to a length the NLU can afford.
     or with a lone surrogate or a NUL) becomes ``invalid-sender-<hash>``, which is no
     practitioner. Rasa 3.6's SQL tracker store treats any ``ValueError`` while saving as
     a missing database schema and exits: one such id over REST stopped the server.
+- **Action server responses** are checked against a validator built once
+  (``ehbot_channels/action_responses.py``): Rasa rebuilds it, and re-checks its schema,
+  on every custom action.
 """
 from __future__ import annotations
 
@@ -83,9 +86,13 @@ def main() -> None:
     os.environ.pop("EHBOT_RASA_TOKEN", None)  # Rasa's own children need not inherit it
     sys.argv = ["rasa", *args]
     from rasa.__main__ import main as rasa_main
+    from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import UserMessage
 
+    from ehbot_channels.action_responses import check_responses_with_one_validator
+
     guard_messages(UserMessage)
+    check_responses_with_one_validator(RemoteAction)
     rasa_main()
 
 

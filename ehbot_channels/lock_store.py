@@ -58,21 +58,21 @@ class AtomicRedisLockStore(RedisLockStore):
         except Exception as error:  # what Rasa's own store raises, so Rasa reports it the same way
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
-    def update_lock(self, conversation_id: Text) -> None:
-        def drop_expired(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+    def _edit(self, conversation_id: Text, edit: Callable[[TicketLock], Any]) -> None:
+        """``edit`` the stored lock in place, if there is one."""
+
+        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
             if lock:
-                lock.remove_expired_tickets()
+                edit(lock)
             return lock, None
 
-        self._change(conversation_id, drop_expired)
+        self._change(conversation_id, change)
+
+    def update_lock(self, conversation_id: Text) -> None:
+        self._edit(conversation_id, TicketLock.remove_expired_tickets)
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        def give_back(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._change(conversation_id, give_back)
+        self._edit(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         # Give the ticket back and delete the lock if no one else holds one, in one step:

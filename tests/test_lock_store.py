@@ -242,6 +242,12 @@ def test_a_ticket_taken_by_another_process_between_our_read_and_write_is_kept(re
     assert len(attempts) == 1  # the second attempt found the other's lock, so created none
     assert [t.number for t in other.get_lock("sam.sw").tickets] == [0, 1]
 
+    given_back = ours.issue_ticket("sam.sw", 600)
+    ours.finish_serving("sam.sw", given_back)
+    ours.issue_ticket("sam.sw", -1)  # a ticket whose time ran out: the next update drops it
+    ours.update_lock("sam.sw")
+    assert [t.number for t in other.get_lock("sam.sw").tickets] == [0, 1]
+
     ours.cleanup("sam.sw", 1)
     assert [t.number for t in other.get_lock("sam.sw").tickets] == [0]  # the other's turn is still queued
     other.cleanup("sam.sw", 0)

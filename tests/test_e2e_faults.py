@@ -30,14 +30,12 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import socket
 import threading
 import time
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Optional
 
 import pytest

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import threading
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -231,7 +230,7 @@ def test_a_ticket_taken_by_another_process_between_our_read_and_write_is_kept(re
 
     class Interrupted(AtomicRedisLockStore):
         def create_lock(self, conversation_id):
-            attempts.append(time.monotonic())
+            attempts.append(conversation_id)
             if len(attempts) == 1:  # after our read, before our write
                 assert other.issue_ticket(conversation_id, 600) == 0
             return super().create_lock(conversation_id)

@@ -1,6 +1,8 @@
 """Action server responses are checked against one validator, built once (ehbot_channels/action_responses.py)."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from ehbot_channels import rasa_server
@@ -53,7 +55,7 @@ def test_the_schema_is_checked_once_not_on_every_response(schema_checks):
         action._validate_action_result(BAD)
 
 
-def test_the_rasa_server_entry_point_applies_it(monkeypatch):
+def test_the_rasa_server_entry_point_applies_it(monkeypatch, tmp_path):
     import rasa.__main__
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import UserMessage
@@ -62,6 +64,9 @@ def test_the_rasa_server_entry_point_applies_it(monkeypatch):
     monkeypatch.setattr(UserMessage, "__init__", UserMessage.__init__)
     monkeypatch.setattr(rasa.__main__, "main", lambda: None)
     monkeypatch.setattr("sys.argv", ["ehbot_channels.rasa_server", "run"])
+    tracker = tmp_path / "rasa-tracker.sqlite3"
+    monkeypatch.setenv("EHBOT_TRACKER_URL", f"sqlite:///{tracker}")
     rasa_server.main()
+    assert sqlite3.connect(tracker).execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # the tracker store too
     assert getattr(RemoteAction._validate_action_result, "ehbot_one_validator", False)
     assert RemoteAction("action_case_status", None)._validate_action_result(GOOD) is True

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
 from conftest import CHILD_NAME, add_case
@@ -21,7 +22,14 @@ from bot.db.repositories import (
     StepRejected,
     normalise_reference,
 )
-from bot.db.session import DatabaseUnavailable, check_connection, describe, make_engine, session_scope
+from bot.db.session import (
+    DatabaseUnavailable,
+    check_connection,
+    describe,
+    make_engine,
+    session_scope,
+    use_write_ahead_log,
+)
 
 D = dt.date
 pytestmark = pytest.mark.usefixtures("known_packs")
@@ -68,6 +76,55 @@ def test_default_url_is_a_sqlite_file_under_the_var_dir(tmp_path):
         assert (tmp_path / "var").is_dir()  # parent made so the first connect works
     finally:
         engine.dispose()
+
+
+def journal_mode(path) -> str:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_a_sqlite_case_database_keeps_a_write_ahead_log(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'ehbot.sqlite3'}")
+    with session_scope(engine) as s:
+        s.execute(text("CREATE TABLE note (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    assert journal_mode(tmp_path / "ehbot.sqlite3") == "wal"  # kept in the file, seen by any reader
+
+
+def test_a_sqlite_file_is_opened_once_not_for_every_session(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'ehbot.sqlite3'}")
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    for _ in range(5):
+        with session_scope(engine) as s:
+            assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1  # the pragmas still hold
+    assert len(opened) == 1
+    engine.dispose()
+
+
+def test_the_tracker_store_file_is_put_in_write_ahead_log_mode(tmp_path):
+    tracker = tmp_path / "var" / "rasa-tracker.sqlite3"
+    use_write_ahead_log(f"sqlite:///{tracker}")
+    assert journal_mode(tracker) == "wal"
+    use_write_ahead_log(f"sqlite:///{tracker}")  # again: no harm
+    assert journal_mode(tracker) == "wal"
+
+
+def test_write_ahead_log_leaves_other_databases_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    use_write_ahead_log("sqlite://")
+    use_write_ahead_log("postgresql://ehbot@127.0.0.1:9/nowhere")  # never connects
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tracker_store_that_cannot_be_opened_is_left_to_rasa(tmp_path, caplog):
+    folder = tmp_path / "a-folder.sqlite3"
+    folder.mkdir()  # a folder where the file should be: SQLite cannot open it
+    use_write_ahead_log(f"sqlite:///{folder}")
+    assert "could not switch" in caplog.text
 
 
 def test_foreign_keys_are_enforced(session):

@@ -66,7 +66,7 @@ def test_the_atomic_redis_lock_store_is_added_to_the_endpoints_rasa_reads(tmp_pa
     from rasa.utils.endpoints import read_endpoint_config
 
     assert read_endpoint_config(str(path), "action_endpoint").url == read_endpoint_config(str(source), "action_endpoint").url
-    assert read_endpoint_config(str(path), "tracker_store").type == "SQL"
+    assert read_endpoint_config(str(path), "tracker_store").type == read_endpoint_config(str(source), "tracker_store").type
 
 
 @pytest.mark.usefixtures("rasa_can_read_the_endpoints")

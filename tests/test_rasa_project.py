@@ -47,6 +47,29 @@ def test_holdout_is_never_seen_in_training():
     assert not holdout & training
 
 
+def rule_actions() -> dict[str, set[str]]:
+    """For each intent that opens a rule (with no condition), the actions its rules name next."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text()).get("rules", []):
+            steps = rule.get("steps") or []
+            if rule.get("condition") or len(steps) < 2 or "intent" not in steps[0] or "action" not in steps[1]:
+                continue
+            found.setdefault(steps[0]["intent"], set()).add(steps[1]["action"])
+    return found
+
+
+def test_every_intent_has_one_rule_naming_its_action():
+    # There is no learned dialogue policy (config.yml): an intent without a rule would
+    # fall through to the core fallback whatever the practitioner meant.
+    policies = {p["name"] for p in yaml.safe_load((ROOT / "config.yml").read_text())["policies"]}
+    assert "RulePolicy" in policies and "TEDPolicy" not in policies
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]) | {"nlu_fallback"}
+    actions = rule_actions()
+    assert sorted(intents - set(actions)) == []
+    assert {intent: names for intent, names in actions.items() if len(names) != 1} == {}
+
+
 @pytest.mark.slow
 def test_data_validates_cleanly():
     done = rasa("data", "validate", "--config", "config.yml", "--domain", "domain.yml", "--data", "data")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -10,12 +11,18 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot import config
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_SECONDS = 30
+# Write-ahead logging: the reminder worker and a chat turn read while the other writes,
+# and a commit syncs the log once instead of the journal and the database (1.6 ms a
+# commit down to 0.4 ms on the test machine). Synchronous stays FULL, SQLite's default:
+# a step recorded and confirmed survives a power cut.
+SQLITE_JOURNAL_MODE = "WAL"
 # A PostgreSQL host that stops answering (rather than refusing) must not hold a chat turn or
 # a reminder round for the minutes TCP would wait: give up connecting after this long, and
 # drop a connection whose sent data goes unacknowledged for as long (libpq settings; a
@@ -55,9 +62,16 @@ def _postgres_timeouts(url: URL) -> dict:
 
 
 def _sqlite_engine(url: URL) -> Engine:
+    connect_args, pool = {"timeout": SQLITE_BUSY_SECONDS}, {}
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        # SQLAlchemy 1.4 opens a SQLite file afresh for every session (NullPool): the open
+        # and the pragmas below were a fifth of a chat turn's work in the action server.
+        # Keep connections, as SQLAlchemy 2.0 does; a pooled connection may pass from one
+        # thread to another, used by one at a time.
+        connect_args["check_same_thread"] = False
+        pool["poolclass"] = QueuePool
+    engine = create_engine(url, future=True, connect_args=connect_args, **pool)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
@@ -65,10 +79,29 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA journal_mode={SQLITE_JOURNAL_MODE}")
         cursor.close()
 
     _translate_connect_errors(engine)
     return engine
+
+
+def use_write_ahead_log(url: Union[str, URL]) -> None:
+    """Put a SQLite database file another program opens (Rasa's tracker store) in WAL
+    mode. The mode is kept in the file, so every later connection has it. Anything else
+    (PostgreSQL, an in-memory database) is left as it is."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        connection = sqlite3.connect(url.database, timeout=SQLITE_BUSY_SECONDS)
+        try:
+            connection.execute(f"PRAGMA journal_mode={SQLITE_JOURNAL_MODE}")
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:  # the store still works in its old mode, only slower
+        log.warning("could not switch %s to write-ahead logging: %s", describe(url), exc)
 
 
 def _translate_connect_errors(engine: Engine) -> None:

@@ -1,0 +1,199 @@
+"""The tracker store keeps each conversation's last saved tracker in memory, and hands it
+back only while the database holds nothing newer (ehbot_channels/tracker_store.py).
+
+Each test runs on SQLite and on PostgreSQL, against a second store on the same database
+where another Rasa process matters.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.core.tracker_store import create_tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import read_endpoint_config
+from rasa_support import ROOT
+
+from bot.db.session import use_write_ahead_log
+from ehbot_channels.tracker_store import KeptSQLTrackerStore
+
+SENDER = "sw.jones"
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet, ask_case_status]
+slots:
+  case_ref:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+""")
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def rebuilt(monkeypatch):
+    """How many times a tracker was rebuilt from its stored events."""
+    calls = []
+    original = DialogueStateTracker.from_dict.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(args[0])
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(DialogueStateTracker, "from_dict", classmethod(counting))
+    return calls
+
+
+def store(db_url, **kwargs) -> KeptSQLTrackerStore:
+    use_write_ahead_log(db_url)  # as the Rasa server's entry point does (it makes the folder)
+    return KeptSQLTrackerStore(host=db_url, domain=DOMAIN, **kwargs)
+
+
+def a_turn(text: str, ref: str) -> list:
+    return [UserUttered(text, {"name": "ask_case_status", "confidence": 0.97}), ActionExecuted("action_case_status"),
+            SlotSet("case_ref", ref), BotUttered(f"Here is what is left on {ref}."), ActionExecuted("action_listen")]
+
+
+def a_conversation(kept: KeptSQLTrackerStore, sender: str = SENDER) -> DialogueStateTracker:
+    """A conversation as Rasa starts one, saved; then read back and one turn saved, as at
+    the end of the first turn."""
+    first = DialogueStateTracker.from_events(
+        sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+        slots=DOMAIN.slots)
+    run(kept.save(first))
+    tracker = run(kept.retrieve(sender))
+    tracker.update_with_events(a_turn("what's left on C-1042", "C-1042"), DOMAIN)
+    run(kept.save(tracker))
+    return tracker
+
+
+def as_stored(tracker: DialogueStateTracker) -> list:
+    return [event.as_dict() for event in tracker.events]
+
+
+def stored_rows(kept: KeptSQLTrackerStore, sender: str = SENDER) -> int:
+    with kept.session_scope() as session:
+        return session.query(kept.SQLEvent).filter(kept.SQLEvent.sender_id == sender).count()
+
+
+def test_the_endpoints_file_names_this_store(tmp_path, monkeypatch):
+    # Rasa falls back to a tracker store in memory, with only a warning, if the type
+    # cannot be imported: conversations would then be lost on a restart.
+    monkeypatch.setenv("EHBOT_TRACKER_URL", f"sqlite:///{tmp_path / 'rasa-tracker.sqlite3'}")
+    config = read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store")
+    made = create_tracker_store(config, DOMAIN)
+    assert type(made) is KeptSQLTrackerStore
+    assert str(made.engine.url) == f"sqlite:///{tmp_path / 'rasa-tracker.sqlite3'}"
+
+
+def test_the_next_turn_gets_the_saved_tracker_without_a_rebuild(db_url, rebuilt):
+    kept = store(db_url)
+    saved = a_conversation(kept)
+    rebuilt.clear()
+    handed_back = run(kept.retrieve(SENDER))
+    assert handed_back is saved and rebuilt == []
+    assert handed_back.get_slot("case_ref") == "C-1042"
+    # What the database holds is the same conversation, event for event.
+    assert as_stored(run(store(db_url).retrieve(SENDER))) == as_stored(handed_back)
+
+
+def test_the_saved_turns_are_each_stored_once(db_url):
+    kept = store(db_url)
+    tracker = a_conversation(kept)
+    for ref in ("C-1043", "C-1044"):
+        tracker = run(kept.retrieve(SENDER))
+        tracker.update_with_events(a_turn(f"and {ref}?", ref), DOMAIN)
+        run(kept.save(tracker))
+    # 3 from the start, 5 a turn; Rasa reads back all but action_session_start.
+    assert stored_rows(kept) == 3 + 3 * 5
+    assert as_stored(run(store(db_url).retrieve(SENDER))) == as_stored(tracker)
+
+
+def test_a_turn_another_rasa_process_stored_is_read_from_the_database(db_url, rebuilt):
+    ours, theirs = store(db_url), store(db_url)
+    a_conversation(ours)
+    elsewhere = run(theirs.retrieve(SENDER))
+    elsewhere.update_with_events(a_turn("what about C-2002", "C-2002"), DOMAIN)
+    run(theirs.save(elsewhere))
+    rebuilt.clear()
+    tracker = run(ours.retrieve(SENDER))
+    assert rebuilt == [SENDER]
+    assert tracker.get_slot("case_ref") == "C-2002"
+    assert as_stored(tracker) == as_stored(elsewhere)
+
+
+def test_a_turn_that_failed_before_saving_leaves_nothing_behind(db_url):
+    kept = store(db_url)
+    a_conversation(kept)
+    half_done = run(kept.retrieve(SENDER))
+    half_done.update_with_events([UserUttered("record the TAF", {"name": "record_step"}), SlotSet("case_ref", "C-9999")],
+                                 DOMAIN)
+    # The turn fails here: Rasa never saves it.
+    again = run(kept.retrieve(SENDER))
+    assert again is not half_done
+    assert again.get_slot("case_ref") == "C-1042"
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["what's left on C-1042"]
+
+
+def test_a_tracker_that_started_a_new_session_is_not_kept(db_url):
+    kept = store(db_url)
+    tracker = a_conversation(kept)
+    tracker = run(kept.retrieve(SENDER))
+    # The session expired: Rasa starts a new one in the same tracker, carrying the slots.
+    tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted(), SlotSet("case_ref", "C-1042"),
+                                ActionExecuted("action_listen"), *a_turn("hello again, C-1043", "C-1043")], DOMAIN)
+    run(kept.save(tracker))
+    assert kept.kept_conversations == 0  # Rasa reads back the new session only
+    read_back = run(kept.retrieve(SENDER))
+    assert [e.text for e in read_back.events if isinstance(e, UserUttered)] == ["hello again, C-1043"]
+    read_back.update_with_events(a_turn("and C-1044?", "C-1044"), DOMAIN)
+    run(kept.save(read_back))
+    assert stored_rows(kept) == 3 + 5 + 4 + 5 + 5  # nothing stored twice
+
+
+def test_at_most_the_limit_is_kept_the_least_recent_dropped_first(db_url, rebuilt):
+    kept = store(db_url, kept_conversations=2)
+    for sender in ("sw.one", "sw.two", "sw.three"):
+        a_conversation(kept, sender)
+    assert kept.kept_conversations == 2
+    rebuilt.clear()
+    for sender in ("sw.one", "sw.two", "sw.three"):
+        run(kept.retrieve(sender))
+    assert rebuilt == ["sw.one"]
+
+
+def test_a_new_model_drops_what_was_kept(db_url, rebuilt):
+    kept = store(db_url)
+    a_conversation(kept)
+    kept.domain = Domain.from_dict(DOMAIN.as_dict())  # Rasa sets the domain of a newly loaded model
+    rebuilt.clear()
+    run(kept.retrieve(SENDER))
+    assert rebuilt == [SENDER]
+
+
+def test_nothing_is_kept_when_told_to_keep_nothing(db_url, rebuilt):
+    kept = store(db_url, kept_conversations=0)
+    a_conversation(kept)
+    rebuilt.clear()
+    assert run(kept.retrieve(SENDER)).get_slot("case_ref") == "C-1042"
+    assert rebuilt == [SENDER] and kept.kept_conversations == 0
+
+
+def test_the_stored_count_is_the_one_rasa_counts(db_url):
+    kept = store(db_url)
+    a_conversation(kept)  # one session
+    a_conversation(kept, "sw.other")
+    tracker = run(kept.retrieve("sw.other"))
+    tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                                *a_turn("a new session, C-1043", "C-1043")], DOMAIN)
+    run(kept.save(tracker))  # two sessions
+    with kept.session_scope() as session:
+        for sender in (SENDER, "sw.other", "nobody.yet"):
+            rasa_count = kept._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+            assert kept._stored_in_session(session, sender) == rasa_count
+        assert [kept._stored_in_session(session, s) for s in (SENDER, "sw.other", "nobody.yet")] == [7, 7, 0]

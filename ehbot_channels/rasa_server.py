@@ -96,10 +96,11 @@ def main() -> None:
 
     guard_messages(UserMessage)
     check_responses_with_one_validator(RemoteAction)
-    if os.environ.get("EHBOT_TRACKER_URL", "").strip():
+    tracker_url = os.environ.get("EHBOT_TRACKER_URL", "").strip()
+    if tracker_url:
         from bot.db.session import use_write_ahead_log
 
-        use_write_ahead_log(os.environ["EHBOT_TRACKER_URL"].strip())
+        use_write_ahead_log(tracker_url)
     rasa_main()
 
 

@@ -53,7 +53,8 @@ class KeptSQLTrackerStore(SQLTrackerStore):
         self._kept_limit = max(0, int(kept_conversations))
 
     @property
-    def kept_conversations(self) -> int:
+    def kept_count(self) -> int:
+        """How many conversations' trackers are kept now."""
         return len(self._kept)
 
     def _last_event_id(self, session: Any, sender_id: Text) -> Optional[int]:

@@ -148,7 +148,7 @@ def test_a_tracker_that_started_a_new_session_is_not_kept(db_url):
     tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted(), SlotSet("case_ref", "C-1042"),
                                 ActionExecuted("action_listen"), *a_turn("hello again, C-1043", "C-1043")], DOMAIN)
     run(kept.save(tracker))
-    assert kept.kept_conversations == 0  # Rasa reads back the new session only
+    assert kept.kept_count == 0  # Rasa reads back the new session only
     read_back = run(kept.retrieve(SENDER))
     assert [e.text for e in read_back.events if isinstance(e, UserUttered)] == ["hello again, C-1043"]
     read_back.update_with_events(a_turn("and C-1044?", "C-1044"), DOMAIN)
@@ -160,7 +160,7 @@ def test_at_most_the_limit_is_kept_the_least_recent_dropped_first(db_url, rebuil
     kept = store(db_url, kept_conversations=2)
     for sender in ("sw.one", "sw.two", "sw.three"):
         a_conversation(kept, sender)
-    assert kept.kept_conversations == 2
+    assert kept.kept_count == 2
     rebuilt.clear()
     for sender in ("sw.one", "sw.two", "sw.three"):
         run(kept.retrieve(sender))
@@ -181,7 +181,7 @@ def test_nothing_is_kept_when_told_to_keep_nothing(db_url, rebuilt):
     a_conversation(kept)
     rebuilt.clear()
     assert run(kept.retrieve(SENDER)).get_slot("case_ref") == "C-1042"
-    assert rebuilt == [SENDER] and kept.kept_conversations == 0
+    assert rebuilt == [SENDER] and kept.kept_count == 0
 
 
 def test_the_stored_count_is_the_one_rasa_counts(db_url):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -93,15 +92,13 @@ def use_write_ahead_log(url: Union[str, URL]) -> None:
     url = make_url(url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = _sqlite_engine(url)  # makes the folder; its pragmas switch the file to WAL
     try:
-        connection = sqlite3.connect(url.database, timeout=SQLITE_BUSY_SECONDS)
-        try:
-            connection.execute(f"PRAGMA journal_mode={SQLITE_JOURNAL_MODE}")
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:  # the store still works in its old mode, only slower
+        check_connection(engine)
+    except (DatabaseUnavailable, SQLAlchemyError) as exc:  # the store still works, only slower
         log.warning("could not switch %s to write-ahead logging: %s", describe(url), exc)
+    finally:
+        engine.dispose()
 
 
 def _translate_connect_errors(engine: Engine) -> None:

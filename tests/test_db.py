@@ -27,6 +27,7 @@ from bot.db.session import (
     check_connection,
     describe,
     make_engine,
+    session_factory,
     session_scope,
     use_write_ahead_log,
 )
@@ -103,6 +104,18 @@ def test_a_sqlite_file_is_opened_once_not_for_every_session(tmp_path):
             assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1  # the pragmas still hold
     assert len(opened) == 1
     engine.dispose()
+
+
+def test_each_engine_has_one_session_maker_and_a_new_session_each_time(tmp_path):
+    first, second = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}"), make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    assert session_factory(first) is session_factory(first)
+    assert session_factory(second) is not session_factory(first)
+    assert session_factory(second).kw["bind"] is second
+    with session_scope(first) as one, session_scope(first) as other:
+        assert one is not other
+        assert one.get_bind() is first
+    first.dispose()
+    second.dispose()
 
 
 def test_the_tracker_store_file_is_put_in_write_ahead_log_mode(tmp_path):

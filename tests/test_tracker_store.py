@@ -197,3 +197,53 @@ def test_the_stored_count_is_the_one_rasa_counts(db_url):
             rasa_count = kept._event_query(session, sender, fetch_events_from_all_sessions=False).count()
             assert kept._stored_in_session(session, sender) == rasa_count
         assert [kept._stored_in_session(session, s) for s in (SENDER, "sw.other", "nobody.yet")] == [7, 7, 0]
+
+
+def test_a_kept_tracker_is_saved_without_counting_what_is_stored(db_url, monkeypatch):
+    kept = store(db_url)
+    a_conversation(kept)
+    counted = []
+    count = kept._stored_in_session
+    monkeypatch.setattr(kept, "_stored_in_session", lambda session, sender: counted.append(sender) or count(session, sender))
+    tracker = run(kept.retrieve(SENDER))
+    tracker.update_with_events(a_turn("and C-1043?", "C-1043"), DOMAIN)
+    run(kept.save(tracker))
+    # It was handed out with exactly the stored events: nothing to count, nothing stored twice.
+    assert counted == [] and stored_rows(kept) == 3 + 2 * 5
+    assert as_stored(run(store(db_url).retrieve(SENDER))) == as_stored(tracker)
+    # A tracker read from the database (here another process's) is counted as Rasa would.
+    elsewhere = store(db_url)
+    monkeypatch.setattr(elsewhere, "_stored_in_session", lambda session, sender: counted.append(sender) or count(session, sender))
+    theirs = run(elsewhere.retrieve(SENDER))
+    theirs.update_with_events(a_turn("and C-1044?", "C-1044"), DOMAIN)
+    run(elsewhere.save(theirs))
+    assert counted == [SENDER] and stored_rows(kept) == 3 + 3 * 5
+
+
+def test_a_kept_tracker_saved_twice_in_a_turn_is_stored_once(db_url):
+    kept = store(db_url)
+    a_conversation(kept)
+    tracker = run(kept.retrieve(SENDER))
+    tracker.update_with_events(a_turn("and C-1043?", "C-1043")[:2], DOMAIN)
+    run(kept.save(tracker))
+    tracker.update_with_events(a_turn("and C-1043?", "C-1043")[2:], DOMAIN)
+    run(kept.save(tracker))
+    assert stored_rows(kept) == 3 + 2 * 5
+    assert as_stored(run(store(db_url).retrieve(SENDER))) == as_stored(tracker)
+
+
+def test_a_sqlite_file_keeps_its_connection_between_turns(tmp_path):
+    import sqlalchemy as sa
+
+    kept = store(f"sqlite:///{tmp_path / 'rasa-tracker.sqlite3'}")
+    connects = []
+    sa.event.listen(kept.engine, "connect", lambda *_: connects.append(1))
+    a_conversation(kept)
+    for ref in ("C-1043", "C-1044"):
+        tracker = run(kept.retrieve(SENDER))
+        tracker.update_with_events(a_turn(f"and {ref}?", ref), DOMAIN)
+        run(kept.save(tracker))
+    assert len(connects) == 1  # Rasa's own engine opened the file for every session
+    with kept.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert stored_rows(kept) == 3 + 3 * 5

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -122,9 +123,17 @@ def check_connection(engine: Engine) -> None:
         pass
 
 
+_factories: "weakref.WeakKeyDictionary[Engine, sessionmaker]" = weakref.WeakKeyDictionary()
+
+
 def session_factory(engine: Engine) -> sessionmaker:
-    # Objects stay readable after commit: callers build replies from them.
-    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    """The engine's one session maker. Each sessionmaker is a new Session class whose
+    event machinery SQLAlchemy sets up afresh: made per turn, that was a millisecond."""
+    factory = _factories.get(engine)
+    if factory is None:
+        # Objects stay readable after commit: callers build replies from them.
+        factory = _factories[engine] = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    return factory
 
 
 @contextmanager

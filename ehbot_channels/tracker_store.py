@@ -37,12 +37,12 @@ from typing import Any, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 KEPT_CONVERSATIONS = 500
 
@@ -59,8 +59,9 @@ class KeptSQLTrackerStore(SQLTrackerStore):
         self._keep_sqlite_connections()
         self._kept: "OrderedDict[Text, Kept]" = OrderedDict()
         self._kept_limit = max(0, int(kept_conversations))
-        # Trackers handed out kept in this turn, with how many of their events are stored.
-        self._handed_out: "dict[Text, Tuple[DialogueStateTracker, int]]" = {}
+        # Trackers handed out kept and not yet saved, with how many of their events are
+        # stored (a turn that fails never saves: no more of these than of kept ones).
+        self._handed_out: "OrderedDict[Text, Tuple[DialogueStateTracker, int]]" = OrderedDict()
 
     def _keep_sqlite_connections(self) -> None:
         """A pooled engine in place of Rasa's for a SQLite file (as SQLAlchemy 2.0 pools them)."""
@@ -88,6 +89,8 @@ class KeptSQLTrackerStore(SQLTrackerStore):
                 unchanged = domain is self.domain and self._last_event_id(session, sender_id) == last_id
             if unchanged:
                 self._handed_out[sender_id] = (tracker, len(tracker.events))
+                while len(self._handed_out) > self._kept_limit:
+                    self._handed_out.popitem(last=False)
                 return tracker
         self._handed_out.pop(sender_id, None)
         return await super().retrieve(sender_id)

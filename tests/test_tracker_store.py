@@ -247,3 +247,11 @@ def test_a_sqlite_file_keeps_its_connection_between_turns(tmp_path):
     with kept.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert stored_rows(kept) == 3 + 3 * 5
+
+
+def test_trackers_of_failed_turns_are_not_held_beyond_the_limit(db_url):
+    kept = store(db_url, kept_conversations=2)
+    for sender in ("sw.one", "sw.two", "sw.three"):
+        a_conversation(kept, sender)
+        run(kept.retrieve(sender))  # handed out; the turn then fails and never saves
+    assert len(kept._handed_out) == 2 and "sw.one" not in kept._handed_out

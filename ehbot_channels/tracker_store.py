@@ -44,6 +44,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.db.session import is_sqlite_file
+
 KEPT_CONVERSATIONS = 500
 
 # What is kept per conversation: the id of the last event stored, the domain the tracker
@@ -65,10 +67,9 @@ class KeptSQLTrackerStore(SQLTrackerStore):
 
     def _keep_sqlite_connections(self) -> None:
         """A pooled engine in place of Rasa's for a SQLite file (as SQLAlchemy 2.0 pools them)."""
-        url = self.engine.url
-        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        if not is_sqlite_file(self.engine.url):
             return
-        pooled = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+        pooled = sa.create_engine(self.engine.url, poolclass=QueuePool, connect_args={"check_same_thread": False})
         self.engine.dispose()
         self.engine = pooled
         self.sessionmaker = sessionmaker(bind=pooled)

@@ -61,9 +61,15 @@ def _postgres_timeouts(url: URL) -> dict:
     return {name: value for name, value in wanted.items() if name not in url.query}
 
 
+def is_sqlite_file(url: Union[str, URL]) -> bool:
+    """A SQLite database kept in a file (not in memory, not another server)."""
+    url = make_url(url)
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+
 def _sqlite_engine(url: URL) -> Engine:
     connect_args, pool = {"timeout": SQLITE_BUSY_SECONDS}, {}
-    if url.database and url.database != ":memory:":
+    if is_sqlite_file(url):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLAlchemy 1.4 opens a SQLite file afresh for every session (NullPool): the open
         # and the pragmas below were a fifth of a chat turn's work in the action server.
@@ -90,9 +96,9 @@ def use_write_ahead_log(url: Union[str, URL]) -> None:
     """Put a SQLite database file another program opens (Rasa's tracker store) in WAL
     mode. The mode is kept in the file, so every later connection has it. Anything else
     (PostgreSQL, an in-memory database) is left as it is."""
-    url = make_url(url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if not is_sqlite_file(url):
         return
+    url = make_url(url)
     engine = _sqlite_engine(url)  # makes the folder; its pragmas switch the file to WAL
     try:
         check_connection(engine)

@@ -1,6 +1,8 @@
-"""Rasa custom actions: thin adapters from the conversation to ``bot.conversation``.
+"""Rasa custom actions: a thin adapter from the conversation to ``bot.conversation``.
 
-One module per workflow; ``common`` holds the plumbing (who is speaking, sending a
-Reply, keeping state in slots, turning failures into a clear message). No SQL here:
-every read and write goes through ``bot.conversation.Conversation``.
+The core reads each message once and decides which workflow answers it (outcome, steps,
+status, guidance, step-down checklist, ladder, disagreement: ``bot/conversation/``), so
+every intent leads to one action here, ``action_respond``; ``action_restart`` answers
+"/restart". ``common`` holds the plumbing (who is speaking, the state kept in slots,
+sending a Reply, turning failures into a clear message). No SQL here.
 """

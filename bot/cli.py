@@ -195,6 +195,17 @@ def cmd_reminders_channel(args) -> int:
     return 0
 
 
+def cmd_conversations_purge(args) -> int:
+    from bot import retention
+
+    try:
+        purged = retention.purge(days=args.days)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(purged)
+    return 0
+
+
 # --- plumbing -----------------------------------------------------------------
 
 
@@ -293,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     rchan.add_argument("--slack", metavar="CHANNEL_ID")
     rchan.add_argument("--teams-webhook", metavar="URL")
     rchan.set_defaults(func=cmd_reminders_channel)
+
+    conv = sub.add_parser("conversations", help="the conversations' words kept by the assistant").add_subparsers(
+        dest="conversations_command", required=True)
+    purge = conv.add_parser("purge", help="delete or empty what is older than the retention period "
+                            "(EHBOT_CONVERSATION_RETENTION_DAYS, 30 unless set)")
+    purge.add_argument("--days", type=int, help="this many days instead of the setting")
+    purge.set_defaults(func=cmd_conversations_purge)
 
     sub.add_parser("run", help="start the assistant with its embedded defaults").set_defaults(func=cmd_run)
 

@@ -76,12 +76,17 @@ def _make(year: int, month: int, day: int, said: str) -> dt.date:
         raise _unclear(said) from None
 
 
+# A booking's day-and-month that passed less than this many days ago means this year's (and is
+# then questioned as in the past), not next year's: "booked for the 2nd" on the 4th is a slip.
+JUST_PASSED_DAYS = 31
+
+
 def _nearest(make, prefer: str, today: dt.date) -> dt.date:
     """A day-and-month (or day) without its year (or month): the one nearest today on the preferred side."""
     day = make(0)
     if prefer == PAST and day > today:
         day = make(-1)
-    elif prefer == FUTURE and day < today:
+    elif prefer == FUTURE and day < today and (today - day).days > JUST_PASSED_DAYS:
         day = make(1)
     return day
 

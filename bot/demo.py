@@ -29,10 +29,10 @@ PRACTITIONERS = [
 
 # reference, pathway, team, child's name (fictional), opened (days ago), worker, manager, CLW, advice-only
 CASES = [
-    ("C-1042", "cads-progress-to-caf", "Demo North Team", "Fictional Child Alpha", 10, "sam.sw", "tess.tm", "cleo.clw", "no"),
+    ("C-1042", "cads-progress-to-caf", "Demo North Team", "Fictional Child Alpha", 35, "sam.sw", "tess.tm", "cleo.clw", "no"),
     ("C-1043", "cads-progress-to-caf", "Demo North Team", "Fictional Child Bravo", 40, "sam.sw", "tess.tm", "cleo.clw", "no"),
     ("C-1044", "cads-link-existing-caf", "Demo North Team", "Fictional Child Charlie", 70, "sam.sw", "tess.tm", "", "no"),
-    ("C-1045", "cads-signpost-early-help", "Demo North Team", "Fictional Child Delta", 6, "sam.sw", "tess.tm", "", ""),
+    ("C-1045", "cads-signpost-early-help", "Demo North Team", "Fictional Child Delta", 20, "sam.sw", "tess.tm", "", ""),
     ("C-2001", "step-down-csc-to-caf", "Demo North Team", "Fictional Child Echo", 200, "sam.sw", "tess.tm", "cleo.clw", ""),
     ("C-2002", "step-down-csc-to-caf", "Demo North Team", "Fictional Child Foxtrot", 300, "sam.sw", "tess.tm", "cleo.clw", ""),
     ("C-3001", "front-door-contact", "Demo North Team", "Fictional Child Golf", 3, "fran.fdo", "tess.tm", "", ""),
@@ -41,6 +41,11 @@ CASES = [
     ("C-4002", "early-help-allocation", "Demo North Team", "Fictional Child Juliet", 2, "erin.ehw", "tess.tm", "", ""),
     ("C-5001", "caf-support-panel", "Demo North Team", "Fictional Child Kilo", 90, "erin.ehw", "tess.tm", "cleo.clw", ""),
     ("C-6001", "cads-progress-to-caf", "Demo South Team", "Fictional Child Lima", 15, "pat.sw", "tom.tm", "", "no"),
+    ("C-1046", "cads-progress-to-caf", "Demo North Team", "Fictional Child Mike", 25, "sam.sw", "tess.tm", "cleo.clw", "no"),
+    ("C-1047", "cads-progress-to-caf", "Demo North Team", "Fictional Child November", 30, "sam.sw", "tess.tm", "cleo.clw", "no"),
+    ("C-1048", "cads-progress-to-caf", "Demo North Team", "Fictional Child Oscar", 18, "sam.sw", "tess.tm", "cleo.clw", "no"),
+    ("C-2003", "step-down-csc-to-caf", "Demo North Team", "Fictional Child Papa", 150, "sam.sw", "tess.tm", "cleo.clw", ""),
+    ("C-2004", "step-down-csc-to-caf", "Demo North Team", "Fictional Child Quebec", 180, "sam.sw", "tess.tm", "cleo.clw", ""),
 ]
 
 # reference, rule id, days ago, outcome, by
@@ -82,6 +87,26 @@ STEPS = [
     ("C-4002", "earlyhelp.allocation", 2, "other", "tess.tm"),
     # C-5001: a stuck CAF taken towards the CAF Support Panel.
     ("C-5001", "cafpanel.reason-to-bring", 6, "no_lead_professional", "erin.ehw"),
+    # C-1046: signed off and consent given; no lead professional yet.
+    ("C-1046", "cads.assessment-outcome", 9, None, "sam.sw"),
+    ("C-1046", "cads.recommendation-to-team-manager", 9, None, "sam.sw"),
+    ("C-1046", "cads.team-manager-oversight", 8, None, "tess.tm"),
+    ("C-1046", "cads.update-referrer", 7, None, "sam.sw"),
+    ("C-1046", "cads.alert-caf-link-worker", 7, None, "sam.sw"),
+    # C-1047: a lead professional named; the initial FPM is not booked yet.
+    ("C-1047", "cads.assessment-outcome", 12, None, "sam.sw"),
+    ("C-1047", "cads.recommendation-to-team-manager", 12, None, "sam.sw"),
+    ("C-1047", "cads.team-manager-oversight", 11, None, "tess.tm"),
+    ("C-1047", "cads.update-referrer", 10, None, "sam.sw"),
+    ("C-1047", "cads.alert-caf-link-worker", 10, None, "sam.sw"),
+    ("C-1047", "cads.caf-link-worker-follow-up", 9, None, "cleo.clw"),
+    ("C-1047", "cads.lead-professional-agreed", 8, "agreed", "sam.sw"),
+    # C-1048: consent and a lead professional, but the team manager has not signed off.
+    ("C-1048", "cads.assessment-outcome", 3, None, "sam.sw"),
+    ("C-1048", "cads.recommendation-to-team-manager", 2, None, "sam.sw"),
+    # C-2004: a step down with consent; no lead professional agreed, no final CIN meeting.
+    ("C-2004", "stepdown.team-manager-agrees-step-down", 15, None, "sam.sw"),
+    ("C-2004", "stepdown.share-proposal", 10, None, "sam.sw"),
 ]
 
 # reference, kind, status, days ago, given by, basis
@@ -89,12 +114,18 @@ CONSENTS = [
     ("C-1043", "engage", "given", 29, "parent (demo)", None),
     ("C-2002", "engage", "given", 30, "parent (demo)", None),
     ("C-3001", "engage", "advice_only", 1, None, None),
+    ("C-1046", "engage", "given", 7, "parent (demo)", None),
+    ("C-1047", "engage", "given", 10, "parent (demo)", None),
+    ("C-1048", "engage", "given", 2, "parent (demo)", None),
+    ("C-2004", "engage", "given", 9, "parent (demo)", None),
 ]
 
 LEAD_PROFESSIONALS = [
     # reference, name, role, agency
     ("C-2002", "Lee Nurse (demo)", "school nurse", "Demo Primary School"),
     ("C-1044", "Robin Visitor (demo)", "health visitor", "Demo Health Centre"),
+    ("C-1047", "Jamie Teacher (demo)", "designated safeguarding lead", "Demo Primary School"),
+    ("C-1048", "Alex Nurse (demo)", "school nurse", "Demo Primary School"),
 ]
 
 

@@ -75,8 +75,7 @@ def model_dir() -> Path:
 
 
 def tracker_url() -> str:
-    raw = os.environ.get("EHBOT_TRACKER_URL", "").strip()
-    return raw or f"sqlite:///{config.var_dir().resolve() / 'rasa-tracker.sqlite3'}"
+    return config.tracker_url()
 
 
 # --- who may reach the servers ------------------------------------------------------

@@ -27,6 +27,9 @@ process behind the Redis lock store, is seen (a later event) and read from the d
   mode closing the last connection also checkpoints the log: about 3 ms a turn.
 - At most ``kept_conversations`` trackers are kept (from the endpoints file; 500 unless
   told), the least recently used dropped first; a new model (domain) drops them all.
+- A message the core answered as a disclosure of harm (its turn sets the ``withheld``
+  slot) is saved, and kept in memory, with its words replaced by a marker: its text, what
+  the NLU read from it, and the entities. Nothing else of the message is stored.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from typing import Any, Optional, Text, Tuple
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
@@ -47,6 +50,8 @@ from sqlalchemy.pool import QueuePool
 from bot.db.session import is_sqlite_file
 
 KEPT_CONVERSATIONS = 500
+WITHHELD_SLOT = "withheld"  # actions/common.py sets it on a turn whose message disclosed harm
+WITHHELD_MARKER = "[withheld: safeguarding]"
 
 # What is kept per conversation: the id of the last event stored, the domain the tracker
 # was built with, and the tracker.
@@ -116,6 +121,7 @@ class KeptSQLTrackerStore(SQLTrackerStore):
                              action_name=data.get("name"), data=json.dumps(data))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        withhold_disclosures(tracker)
         self._kept.pop(tracker.sender_id, None)
         handed_out, stored_when_handed_out = self._handed_out.pop(tracker.sender_id, (None, 0))
         await self.stream_events(tracker)
@@ -138,3 +144,24 @@ class KeptSQLTrackerStore(SQLTrackerStore):
         self._kept[tracker.sender_id] = (last_id, self.domain, tracker)
         while len(self._kept) > self._kept_limit:
             self._kept.popitem(last=False)
+
+
+def withhold_disclosures(tracker: DialogueStateTracker) -> int:
+    """Replace the words of every message whose turn set the ``withheld`` slot; returns how many."""
+    withheld, user_event = 0, None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            user_event = event
+        elif isinstance(event, SlotSet) and event.key == WITHHELD_SLOT and event.value and user_event is not None:
+            if user_event.text != WITHHELD_MARKER:
+                _withhold(user_event)
+                withheld += 1
+            user_event = None
+    return withheld
+
+
+def _withhold(event: UserUttered) -> None:
+    event.text = WITHHELD_MARKER
+    event.entities = []
+    event.parse_data = {"text": WITHHELD_MARKER, "intent": event.parse_data.get("intent") or {},
+                        "entities": [], "intent_ranking": []}

@@ -186,3 +186,28 @@ def add_case(session, people, reference="C-1042", pathway="cads-progress-to-caf"
 @pytest.fixture
 def case(session, people):
     return add_case(session, people)
+
+
+@pytest.fixture
+def demo_chat(migrated):
+    """The conversation's core over the demo data (bot/demo.py), on this test's database."""
+    from bot.conversation import Conversation
+    from bot.db.session import session_scope
+    from bot.demo import load_demo
+
+    with session_scope(migrated) as s:
+        load_demo(s)
+    return Conversation(lambda: session_scope(migrated))
+
+
+@pytest.fixture
+def written(migrated):
+    """How many steps, consents and bookings are recorded now (to check a turn wrote none)."""
+    from bot.db.repositories import records_count
+    from bot.db.session import session_scope
+
+    def count() -> int:
+        with session_scope(migrated) as s:
+            return records_count(s)
+
+    return count

@@ -41,8 +41,25 @@ def _benchmarks_module(name):
 def test_run_all_runs_every_benchmark_and_no_helper():
     run_all = _benchmarks_module("run_all")
     names = {p.name for p in run_all.benchmarks()}
-    assert {"scan.py", "chat.py", "nlu.py"} <= names
-    assert not names & {"plot.py", "generate.py", "run_all.py", "_report.py", "_rasa.py"}
+    assert {"scan.py", "chat.py", "nlu.py", "understanding.py", "safeguarding.py"} <= names
+    assert not names & {"plot.py", "generate.py", "run_all.py", "_report.py", "_rasa.py", "_devset.py"}
+
+
+@pytest.mark.parametrize("script, figure", [("understanding.py", "case messages understood"),
+                                            ("safeguarding.py", "disclosures caught, through the core")])
+def test_the_development_set_benchmarks_run_through_the_core(tmp_path, script, figure):
+    devset = _benchmarks_module("_devset")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--core", "--results-dir", str(tmp_path)],
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    if not devset.available():
+        assert "nothing measured" in done.stdout
+        return
+    results = json.loads((tmp_path / f"{script[:-3]}.json").read_text())
+    found = {f["name"]: f for f in results["figures"]}
+    assert 0 <= found[figure]["value"] <= 1 and found[figure]["target"] is not None
+    assert "| figure |" in done.stdout
 
 
 def test_a_figure_is_judged_against_its_target_in_its_direction():
@@ -101,8 +118,8 @@ def test_the_chat_benchmark_runs_both_bots_and_ehbot_reads_the_database(tmp_path
     assert counted and counted.group(1) == counted.group(2) and int(counted.group(2)) > 0, ran
     # The payload turns that split an action turn's cost ran what they are meant to, and only that.
     payloads = next(n for n in notes if n.startswith("ehbot's 'hello' turns ran"))
-    assert re.search(r"'/greet' turns ran \{'utter_greet': \d+\}", payloads), payloads
-    assert re.search(r"'/nlu_fallback' turns ran \{'action_clarify': \d+\}", payloads), payloads
+    assert re.search(r"'/greet' turns ran \{'action_respond': \d+\}", payloads), payloads
+    assert re.search(r"'/nlu_fallback' turns ran \{'action_respond': \d+\}", payloads), payloads
 
 
 @pytest.mark.slow

@@ -357,40 +357,40 @@ def test_buttons_survive_the_slack_round_trip(slack_stack):
 
     channel, ts = "DSAM0004", slack_ts()
     before = calls(slack_stack)
-    post(slack_stack, message_event(SAM, "I've finished a CADS assessment, threshold not met for C-1042", channel, ts))
+    post(slack_stack, message_event(SAM, "sorted that one on C-1045 today", channel, ts))
     posts = replies(slack_stack, channel, before)
     buttons = [e for p in posts for b in p.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]]
     assert buttons, f"no buttons in {posts}"
     sections = [b for p in posts for b in p.get("blocks") or [] if b["type"] == "section"]
     assert all(len(s["text"]["text"]) <= 3000 for s in sections)
     values = [b["value"] for b in buttons]
-    assert '/report_outcome{"outcome_path":"progress_to_caf"}' in values
+    step = '/record_step{"concept":"referrer_updated"}'
+    assert step in values
     with_buttons = next(p for p in posts if p.get("blocks"))
     message = {"ts": "9" + ts, "text": with_buttons["text"], "blocks": with_buttons["blocks"]}
 
     # The click: an interactive payload (form-encoded), signed, at the same webhook.
     before = calls(slack_stack)
-    status, _, _ = post(slack_stack, click(SAM, channel, message, '/report_outcome{"outcome_path":"progress_to_caf"}', ts),
-                        content_type="application/x-www-form-urlencoded")
+    status, _, _ = post(slack_stack, click(SAM, channel, message, step, ts), content_type="application/x-www-form-urlencoded")
     assert status == 200
     posts = replies(slack_stack, channel, before)
     text = text_of(posts) + json.dumps([p.get("blocks") for p in posts])
-    assert "Mon 21 Dec 2026" in text  # the initial FPM deadline: the path was taken
+    assert "Referrer updated on the outcome on C-1045, Mon 23 Nov 2026" in text  # the words typed, the step pressed
     assert all(p.get("thread_ts") == ts for p in posts)
     yes = [e["value"] for p in posts for b in p.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]]
     assert "/affirm" in yes
 
     before = calls(slack_stack)
     post(slack_stack, click(SAM, channel, message, "/affirm", ts), content_type="application/x-www-form-urlencoded")
-    assert "Recorded on C-1042" in text_of(replies(slack_stack, channel, before))
+    assert "Recorded on C-1045" in text_of(replies(slack_stack, channel, before))
     engine = make_engine(slack_stack["db"])
     try:
         with session_factory(engine)() as session:
-            case = session.execute(select(Case).where(Case.reference == "C-1042")).scalar_one()
+            case = session.execute(select(Case).where(Case.reference == "C-1045")).scalar_one()
             rules = {r.rule_id for r in session.execute(select(RecordedStepRow).where(RecordedStepRow.case_id == case.id)).scalars()}
     finally:
         engine.dispose()
-    assert "cads.assessment-outcome" in rules
+    assert "cads.update-referrer" in rules
 
 
 @pytest.mark.slow
@@ -402,3 +402,26 @@ def test_no_secret_in_any_log_or_file(slack_stack):
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
+
+
+@pytest.mark.slow
+def test_a_disclosure_in_slack_gets_the_safe_reply_in_its_thread_and_is_kept_nowhere(slack_stack):
+    channel, ts = "DSAM0009", slack_ts()
+    before = calls(slack_stack)
+    words = "the boy on C-1042 says his stepmum burns him with cigarettes when he is naughty"
+    assert post(slack_stack, message_event(SAM, words, channel, ts))[0] == 200
+    posts = replies(slack_stack, channel, before)
+    assert posts and all(p.get("thread_ts") == ts for p in posts)
+    assert text_of(posts).startswith("This needs acting on now") and "999" in text_of(posts)
+    with stack_lock(slack_stack):
+        elsewhere = [c for c in slack_stack["fake"].calls[before:] if c.get("channel") != channel]
+    assert elsewhere == []  # nothing posted to any channel
+    with sqlite3.connect(slack_stack["tracker"]) as conn:
+        stored = " ".join(row[0] for row in conn.execute("select data from events"))
+    assert "cigarettes" not in stored and "[withheld: safeguarding]" in stored
+    logs = " ".join(p.read_text(errors="ignore") for p in slack_stack["logs"].glob("*.log"))
+    assert "cigarettes" not in logs
+
+
+def stack_lock(stack):
+    return stack["fake"].lock

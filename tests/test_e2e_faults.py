@@ -299,9 +299,7 @@ def row_counts(db_url: str) -> dict:
 
 
 def propose_the_cads_outcome(stack, me: str, reference: str) -> None:
-    text, buttons = say(stack, me, f"I've finished a CADS assessment, threshold not met for {reference}")
-    if buttons and "path" in text.lower():  # which outcome path: take "progress to a new CAF"
-        text, buttons = say(stack, me, next(b["payload"] for b in buttons if "progress_to_caf" in b["payload"]))
+    text, _ = say(stack, me, f"I've finished a CADS assessment, threshold not met for {reference}")
     assert reference in text and "Shall I" in text, text
 
 

@@ -18,13 +18,14 @@ from rasa_support import demo_stack, trained_model
 
 pytestmark = pytest.mark.slow
 
-TODAY = "2026-11-23"  # a Monday; C-1042 was opened 10 days before
+TODAY = "2026-11-23"  # a Monday; C-1042 was opened 35 days before
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     with demo_stack(tmp_path_factory.mktemp("e2e"), TODAY) as (servers, env):
-        yield {"servers": servers, "model": trained_model(), "db": env["EHBOT_DATABASE_URL"]}
+        yield {"servers": servers, "model": trained_model(), "db": env["EHBOT_DATABASE_URL"],
+               "tracker": env["EHBOT_TRACKER_URL"]}
     for name in ("rasa", "actions"):
         assert name not in servers.processes
 
@@ -68,12 +69,10 @@ def test_walk_c1042_from_threshold_not_met_to_initial_fpm_booked(stack):
     db, me = stack["db"], "sam.sw"
     text, buttons = say(stack, me, "I've finished a CADS assessment, threshold not met for C-1042")
     assert "C-1042" in text
-    if buttons and "path" in text.lower():  # which outcome path: take "progress to a new CAF"
-        payload = next(b["payload"] for b in buttons if "progress_to_caf" in b["payload"])
-        text, buttons = say(stack, me, payload)
+    assert "Path: CADS outcome: progress to a new CAF episode" in text  # the recorded path: nothing asked
     assert "Mon 23 Nov 2026" in text
     assert "Mon 21 Dec 2026" in text  # the initial FPM: within 4 weeks
-    assert "Outcome from CADS to CAF Early Help offer" in text
+    assert "CADS guidance §" in text
     text, _ = say(stack, me, "yes")
     assert text.startswith("Recorded on C-1042")
     assert ("cads.assessment-outcome", TODAY, me) in steps_of(db)
@@ -114,3 +113,46 @@ def test_walk_c1042_from_threshold_not_met_to_initial_fpm_booked(stack):
     assert "Recorded" in text or "Booked" in text
     bookings = rows(db, BookingRow)
     assert [(b.rule_id, b.planned_for) for b in bookings] == [("cads.initial-family-planning-meeting", dt.date(2027, 1, 14))]
+
+
+def stored_words(stack) -> str:
+    engine = make_engine(stack["tracker"])
+    try:
+        with engine.connect() as conn:
+            return " ".join(row[0] for row in conn.exec_driver_sql("select data from events"))
+    finally:
+        engine.dispose()
+
+
+def test_a_disclosure_mid_flow_gets_the_safe_reply_keeps_the_proposal_and_is_not_kept(stack):
+    db, me = stack["db"], "sam.sw"
+    before = steps_of(db, "C-1045")
+    text, _ = say(stack, me, "told the referrer the outcome on C-1045 this morning")
+    assert text.startswith("Referrer updated on the outcome on C-1045") and "Shall I record it?" in text
+    text, buttons = say(stack, me, "hang on, the little one just said her mums boyfriend holds her head under the bath water")
+    assert text.startswith("This needs acting on now") and "999" in text and "recorded nothing" in text
+    assert buttons == [] and steps_of(db, "C-1045") == before
+    assert "bath water" not in stored_words(stack)
+    text, _ = say(stack, me, "yes")  # the proposal waited
+    assert text.startswith("Recorded on C-1045: Referrer updated on the outcome")
+    assert ("cads.update-referrer", TODAY, me) in steps_of(db, "C-1045")
+
+
+def test_restart_and_start_again_say_so(stack):
+    text, _ = say(stack, "sam.sw", "/restart")
+    assert text.startswith("Starting again")
+    say(stack, "sam.sw", "mum gave consent today on C-1042")
+    text, _ = say(stack, "sam.sw", "start again")
+    assert text.startswith("Starting again")
+    text, _ = say(stack, "sam.sw", "yes")
+    assert "nothing waiting" in text
+
+
+def test_a_question_about_a_step_records_nothing_and_says_what_blocks_it(stack):
+    db = stack["db"]
+    before = steps_of(db, "C-1048")
+    text, _ = say(stack, "sam.sw", "can I tell the referrer yet on C-1048?")
+    assert text.startswith("Not yet on C-1048") and "team manager" in text and "Nothing was recorded" in text
+    text, _ = say(stack, "sam.sw", "the tm hasn't signed it off yet on C-1048")
+    assert text.startswith("Noted:") and "Shall I record" not in text
+    assert steps_of(db, "C-1048") == before

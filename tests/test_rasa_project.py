@@ -14,14 +14,10 @@ from bot.run import _bin
 from rasa_support import ROOT, rasa_env, trained_model
 
 # Measured on the held-out set (tests/rasa/nlu_holdout.yml): see docs/chat.md. Set a little below.
+# The intent is the NLU's second opinion for the core (bot/conversation/router.py).
 MIN_INTENT_ACCURACY = 0.93
-MIN_FAQ_ACCURACY = 0.90
 
-# Warnings Rasa 3.6 gives for a retrieval intent answered by a custom action: not problems.
-HARMLESS_WARNINGS = (
-    "The following duplicated intents have been found across multiple domain files: faq",
-    "The utterance 'utter_faq' is not used in any story or rule.",
-)
+HARMLESS_WARNINGS: tuple[str, ...] = ()
 
 
 def rasa(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -91,13 +87,11 @@ def test_nlu_on_the_holdout_set(model, tmp_path):
     done = rasa("test", "nlu", "--nlu", "tests/rasa/nlu_holdout.yml", "--model", str(model), "--out", str(tmp_path))
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     intents = json.loads((tmp_path / "intent_report.json").read_text())
-    faq = json.loads((tmp_path / "response_selection_report.json").read_text())
     errors = json.loads((tmp_path / "intent_errors.json").read_text())
-    print(f"\nholdout intent accuracy {intents['accuracy']:.3f}, faq selection accuracy {faq['accuracy']:.3f}")
+    print(f"\nholdout intent accuracy {intents['accuracy']:.3f}")
     for e in errors:
         print(f"  {e['intent']} -> {e['intent_prediction']['name']} ({e['intent_prediction']['confidence']:.2f}): {e['text']}")
     assert intents["accuracy"] >= MIN_INTENT_ACCURACY
-    assert faq["accuracy"] >= MIN_FAQ_ACCURACY
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 
 from bot import access, credentials
 from bot import run as ehbot_run
-from bot.conversation import CONCEPTS, Conversation, Reply
+from bot.conversation import CONCEPTS, Conversation, Proposal, Reply, State
 from bot.db.models import AuditEvent, Case, Practitioner
 from bot.db.repositories import AuditLog, case_file, normalise_reference
 from bot.db.session import session_scope
@@ -47,7 +47,8 @@ SECURITY_SETTINGS = ("EHBOT_RASA_API", "EHBOT_RASA_TOKEN", "EHBOT_RASA_API_NO_TO
 # Who referred each demo case: distinct per case, so a leak names the case it came from.
 REFERRERS = {ref: f"Demo Referrer {word}" for (ref, *_), word in zip(CASES, (
     "Ashgrove", "Birchwell", "Cotterill", "Dunmore", "Elderfield", "Fallowby", "Greystoke", "Hazelmere",
-    "Ivybridge", "Juniper", "Kestrelton", "Larkspur"))}
+    "Ivybridge", "Juniper", "Kestrelton", "Larkspur", "Meadowcroft", "Netherby", "Oakenshaw", "Pendleton",
+    "Quarrydale"))}
 
 
 @pytest.fixture
@@ -268,7 +269,7 @@ def _post(url: str, body: dict, headers: Optional[dict] = None) -> tuple[int, di
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def _action_call(sender: str, text: str, action: str = "action_case_status", intent: str = "ask_case_status") -> dict:
+def _action_call(sender: str, text: str, action: str = "action_respond", intent: str = "ask_case_status") -> dict:
     parse = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []}
     tracker = {"sender_id": sender, "slots": {}, "latest_message": parse, "paused": False, "followup_action": None,
                "active_loop": {}, "latest_action_name": "action_listen",
@@ -490,7 +491,7 @@ def hostile_messages(demo: Demo, n: int = 1000, seed: int = SEED) -> list[Hostil
         case_ref = None if pool is own and rng.random() < 0.6 else rng.choice(
             [None, typed, typed and normalise_reference(typed), text[:40], rng.choice(reference_spellings(rng.choice(hidden)))])
         if rng.random() < 0.4:  # otherwise the operation the words ask for
-            op = rng.choice(("case_status", "report_outcome", "propose_step", "why", "due", "answer_question",
+            op = rng.choice(("respond", "respond", "case_status", "report_outcome", "propose_step", "why", "due", "answer_question",
                              "step_down_checklist", "lead_professional_ladder", "record_disagreement", "help",
                              "cancel", "confirm_forged"))
         args = {
@@ -520,7 +521,8 @@ def run_turn(conv: Conversation, user: Optional[str], m: Hostile) -> list[Reply]
         "propose_step": lambda: conv.propose_step(user, a["concept"], text, a["case_ref"]),
         "why": lambda: conv.why(user, a["case_ref"], a["rule_id"]),
         "due": lambda: conv.due(user, a["scope"], text),
-        "answer_question": lambda: conv.answer_question(user, a["topic"], text),
+        "answer_question": lambda: conv.answer_question(user, text),
+        "respond": lambda: conv.respond(user, text, State(case_ref=a["case_ref"], pending=Proposal.from_slot(a["forged"]))),
         "step_down_checklist": lambda: conv.step_down_checklist(user, a["case_ref"], a["answer"], a["item"]),
         "lead_professional_ladder": lambda: conv.lead_professional_ladder(user, a["case_ref"], a["answer"], text),
         "record_disagreement": lambda: conv.record_disagreement(user, a["case_ref"], a["party"], text),
@@ -621,37 +623,34 @@ def _through_the_actions(conv: Conversation) -> list[str]:
     """A practitioner's afternoon, through the custom actions as Rasa would call them."""
     from rasa_sdk.executor import CollectingDispatcher
 
-    from actions import common, ladder, outcome, status, step_down, steps
+    from actions import common, respond
 
     said, slots = [], {}
 
-    def act(action, text, intent, sender="sam.sw", entities=(), channel="rest"):
+    def act(text, intent, sender="sam.sw", entities=(), channel="rest"):
         dispatcher = CollectingDispatcher()
-        events = action.run(dispatcher, _tracker(text, intent, sender, entities, slots, channel), {})
+        events = respond.ActionRespond().run(dispatcher, _tracker(text, intent, sender, entities, slots, channel), {})
         slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
         said.extend(m.get("text") or "" for m in dispatcher.messages)
 
-    ref = {"entity": "CASE_REF", "value": "C-1042"}
     common.use_conversation(conv)
     try:
-        act(outcome.ActionReportOutcome(), "I've finished a CADS assessment, threshold not met for C-1042, progress to a new CAF",
-            "report_outcome", entities=[ref, {"entity": "outcome_path", "value": "progress_to_caf"}])
-        act(steps.ActionAffirm(), "yes", "affirm")
-        act(steps.ActionProposeStep(), "mum gave consent today", "record_step",
-            entities=[{"entity": "concept", "value": "consent_given"}])
-        act(steps.ActionAffirm(), "yes", "affirm")
-        act(steps.ActionProposeStep(), f"{PARTNER} the school nurse agreed to be lead professional", "record_step",
+        act("I've finished a CADS assessment, threshold not met for C-1042, progress to a new CAF", "report_outcome",
+            entities=[{"entity": "outcome_path", "value": "progress_to_caf"}])
+        act("yes", "affirm")
+        act("mum gave consent today", "record_step", entities=[{"entity": "concept", "value": "consent_given"}])
+        act("yes", "affirm")
+        act(f"{PARTNER} the school nurse agreed to be lead professional", "record_step",
             entities=[{"entity": "concept", "value": "lead_professional_agreed"}])
-        act(steps.ActionAffirm(), "yes", "affirm")
-        act(status.ActionCaseStatus(), "what's left on C-1042?", "ask_case_status", entities=[ref])
-        act(status.ActionWhy(), "why?", "ask_why")
-        act(status.ActionDueMine(), "what's due on my cases this week?", "ask_due_mine")
-        act(ladder.ActionNoLeadProfessional(), "no one will take the LP role on C-1043", "no_lead_professional",
-            entities=[{"entity": "CASE_REF", "value": "C-1043"}])
-        act(step_down.ActionStepDownChecklist(), "checklist for C-2002", "start_step_down_checklist", sender="UDEMO0TESS",
-            entities=[{"entity": "CASE_REF", "value": "C-2002"}], channel="slack")
-        act(status.ActionCaseStatus(), "what's left on C-1042?", "ask_case_status", sender="pat.sw", entities=[ref])
-        act(status.ActionCaseStatus(), "what's left on C-1042?", "ask_case_status", sender="stranger", entities=[ref])
+        act("yes", "affirm")
+        act("what's left on C-1042?", "ask_case_status")
+        act("why?", "ask_why")
+        act("what's due on my cases this week?", "ask_due_mine")
+        act("no one will take the LP role on C-1043", "no_lead_professional")
+        act("checklist for C-2002", "start_step_down_checklist", sender="UDEMO0TESS", channel="slack")
+        act("what's left on C-1042?", "ask_case_status", sender="pat.sw")
+        act("what's left on C-1042?", "ask_case_status", sender="stranger")
+        act("the boy on C-1042 says his stepdad burnt him with a lighter", "record_step")
     finally:
         common.use_conversation(None)
     return said
@@ -680,6 +679,7 @@ def test_a_working_conversation_logs_no_child_or_family_detail_even_at_debug(dem
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert "chat recorded" in logged and "refused" in logged  # the conversation did log
     assert [d for d in details if d in logged] == []
+    assert "lighter" not in logged and "safeguarding reply given" in logged  # a disclosure: that it was answered, never its words
 
 
 def test_the_servers_run_at_info_whatever_log_level_the_shell_has(settings_env, tmp_path, monkeypatch):

@@ -255,3 +255,69 @@ def test_trackers_of_failed_turns_are_not_held_beyond_the_limit(db_url):
         a_conversation(kept, sender)
         run(kept.retrieve(sender))  # handed out; the turn then fails and never saves
     assert len(kept._handed_out) == 2 and "sw.one" not in kept._handed_out
+
+
+# ---- a disclosure's words are never kept; nothing is kept past the retention period ----------
+
+DISCLOSURE = "mum's partner hit the toddler with a belt"
+
+
+def _stored_texts(kept: KeptSQLTrackerStore, sender: str = SENDER) -> str:
+    with kept.session_scope() as session:
+        return " ".join(row.data for row in session.query(kept.SQLEvent).filter(kept.SQLEvent.sender_id == sender))
+
+
+def test_a_withheld_message_is_stored_and_kept_without_its_words(db_url):
+    kept = store(db_url)
+    tracker = a_conversation(kept)
+    tracker.update_with_events([UserUttered(DISCLOSURE, {"name": "record_step", "confidence": 0.6},
+                                            [{"entity": "concept", "value": "x"}]),
+                                ActionExecuted("action_respond"), SlotSet("withheld", True),
+                                BotUttered("This needs acting on now"), ActionExecuted("action_listen")], DOMAIN)
+    run(kept.save(tracker))
+    tracker.update_with_events(a_turn("what's left on C-1043", "C-1043"), DOMAIN)
+    run(kept.save(tracker))
+    stored = _stored_texts(kept)
+    assert "belt" not in stored and "toddler" not in stored and "[withheld: safeguarding]" in stored
+    assert "what's left on C-1043" in stored and "what's left on C-1042" in stored  # others keep theirs
+    again = run(kept.retrieve(SENDER))
+    assert DISCLOSURE not in [e.text for e in again.events if isinstance(e, UserUttered)]
+    fresh = run(store(db_url).retrieve(SENDER))
+    assert [e.text for e in fresh.events if isinstance(e, UserUttered)] == [
+        "what's left on C-1042", "[withheld: safeguarding]", "what's left on C-1043"]
+
+
+def test_retention_deletes_idle_conversations_and_empties_old_words_in_ongoing_ones(db_url):
+    import datetime as dt
+
+    from bot import retention
+
+    kept = store(db_url)
+    a_conversation(kept, "idle.worker")
+    ongoing = a_conversation(kept, SENDER)
+    now = dt.datetime.now(dt.timezone.utc)
+    later = now + dt.timedelta(days=31)
+    ongoing.update_with_events([UserUttered("a month later on C-2001", {"name": "ask_case_status", "confidence": 0.9},
+                                            timestamp=later.timestamp()),
+                                BotUttered("C-2001 is ...", timestamp=later.timestamp())], DOMAIN,
+                               override_timestamp=False)
+    run(kept.save(ongoing))
+    rows_before = stored_rows(kept)
+    purged = retention.purge(db_url, days=30, now=later + dt.timedelta(minutes=1))
+    assert purged.conversations == 1 and purged.events_deleted > 0 and purged.events_redacted == 3
+    assert stored_rows(kept, "idle.worker") == 0
+    assert stored_rows(kept) == rows_before  # the ongoing conversation keeps every event: counts stay right
+    stored = _stored_texts(kept)
+    assert "C-1042" not in stored and "a month later on C-2001" in stored
+    assert retention.purge(db_url, days=30, now=later + dt.timedelta(minutes=1)).events_redacted == 0  # once
+    tracker = run(store(db_url).retrieve(SENDER))
+    tracker.update_with_events(a_turn("and now?", "C-2001"), DOMAIN)
+    run(kept.save(tracker))
+    assert stored_rows(kept) == rows_before + len(a_turn("x", "y"))
+
+
+def test_retention_of_a_store_that_does_not_exist_yet_is_nothing(tmp_path):
+    from bot import retention
+
+    assert retention.purge(f"sqlite:///{tmp_path / 'none' / 'tracker.sqlite3'}", days=30).conversations == 0
+    assert not (tmp_path / "none").exists()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.casefile import CaseFile
-from bot.conversation import phrases
+from bot.conversation import wording
 from bot.conversation.reply import Reply
 from bot.db.models import Case, Practitioner
 from bot.db.repositories import (
@@ -26,14 +26,11 @@ from bot.db.repositories import (
     normalise_reference,
 )
 from bot.pathways import PathwayView, UnknownPathway, evaluate
+from bot.references import find_reference
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_USER = (
-    "I don't know you as an active practitioner in ehbot, so I can't show or change any case. "
-    "You can still ask me about the guidance."
-)
-ASK_REFERENCE = "Which case is this about? Give me its reference, like C-1042."
+UNKNOWN_USER = wording.UNKNOWN_USER
 
 
 class Say(Exception):
@@ -71,7 +68,7 @@ def refuse(session: Session, username: Optional[str], reference: Optional[str], 
 
 
 def open_case(session: Session, username: Optional[str], case_ref: Optional[str], text: str = "", action: str = "view") -> OpenCase:
-    typed = (case_ref or "").strip() or phrases.case_reference(text)
+    typed = (case_ref or "").strip() or find_reference(text)
     if not username:
         if typed and normalise_reference(typed):
             refuse(session, None, normalise_reference(typed), typed, action)
@@ -80,10 +77,10 @@ def open_case(session: Session, username: Optional[str], case_ref: Optional[str]
     if not typed:
         if not access.active(user):
             raise Say(Reply(UNKNOWN_USER))
-        raise Say(Reply(ASK_REFERENCE))
+        raise Say(Reply(wording.ASK_REFERENCE))
     reference = normalise_reference(typed)
     if reference is None:
-        raise Say(Reply("That doesn't look like a case reference (they look like C-1042). Which case is it?"))
+        raise Say(Reply(wording.NOT_A_REFERENCE))
     try:
         row = CaseRepository(session).find(reference, *CASE_FILE_LOADS)
     except CaseNotFound:

@@ -1,5 +1,5 @@
-"""Small things read from a practitioner's message: a case reference, an outcome
-path, who gave consent, who agreed to be lead professional, a period of days.
+"""Small things read from a practitioner's message for a record: who gave consent, who
+agreed to be lead professional, a period of days.
 
 Each reader returns None when the message does not say, so the caller asks.
 """
@@ -9,10 +9,6 @@ import re
 from typing import Optional
 
 from bot.casefile import Person
-from bot.db.repositories import normalise_reference
-
-# C-1042, c1042, C_1042 (or a single letter, a space and digits: "C 1042").
-REFERENCE_IN_TEXT = re.compile(r"\b(?:[A-Za-z]{1,4}[-_]?|[A-Za-z]\s)\d{3,10}\b")
 
 # The three CADS outcome paths, as a practitioner names them -> pathway ids.
 OUTCOME_PATHS = {
@@ -25,11 +21,6 @@ PATH_TITLES = {
     "progress_to_caf": "Progress to a new CAF",
     "signpost_early_help": "Signpost to Early Help",
 }
-PATH_WORDS = [
-    ("link_existing_caf", ("existing caf", "link to existing", "caf already", "already has a caf", "strengthened plan", "link")),
-    ("signpost_early_help", ("signpost", "family support worker", "cadsso", "fsw")),
-    ("progress_to_caf", ("new caf", "progress to caf", "progress to a caf", "initiate", "start a caf", "progress")),
-]
 
 # Who gave consent, in the database's words (never a name).
 GIVEN_BY = [
@@ -54,24 +45,8 @@ NAME = re.compile(r"\b([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?\s[A-Z][a-z]+(?:[-'][A-Z][
 NOT_NAMES = {"Lead Professional", "Team Manager", "Family Planning", "Early Help", "Social Worker"}
 
 
-def case_reference(text: str) -> Optional[str]:
-    for match in REFERENCE_IN_TEXT.finditer(text or ""):
-        ref = normalise_reference(match.group(0))
-        if ref:
-            return ref
-    return None
-
-
 def _has(lowered: str, word: str) -> bool:
     return re.search(rf"\b{re.escape(word)}\b", lowered) is not None
-
-
-def outcome_path(text: str) -> Optional[str]:
-    lowered = (text or "").lower()
-    for path, words in PATH_WORDS:
-        if any(_has(lowered, w) for w in words):
-            return path
-    return None
 
 
 def given_by(text: str) -> Optional[str]:

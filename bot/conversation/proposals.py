@@ -1,8 +1,8 @@
 """Proposals: what will be recorded on a case, asked first and written on "yes".
 
-A proposal (``pending``) is plain JSON kept between turns. It holds the case,
-the rule, the date, who records it and the outcome; for consent, who gave it
-(a relationship such as "mother", never a name), written only to the database.
+A ``Proposal`` (bot.conversation.state) holds the case, the rule, the date, who records
+it and the outcome; for consent, who gave it (a relationship such as "mother", never a
+name), written only to the database. Its first line says exactly what will be recorded.
 """
 from __future__ import annotations
 
@@ -18,13 +18,10 @@ from bot.conversation import phrases, wording
 from bot.conversation.cases import OpenCase, Say
 from bot.conversation.concepts import Candidate
 from bot.conversation.reply import Reply
+from bot.conversation.state import ConsentProposal, LeadProfessionalProposal, Proposal
 from bot.db.repositories import CaseRepository
 from bot.guidance import registry
 from bot.pathways import BLOCKED, PathwayView, StepView, evaluate
-from bot.render import day
-
-YES_NO = [("Yes, record it", "/affirm"), ("No", "/deny")]
-KIND = "record"
 
 
 def _when(candidate: Candidate, text: str, case: OpenCase) -> dt.date:
@@ -35,115 +32,100 @@ def _when(candidate: Candidate, text: str, case: OpenCase) -> dt.date:
     try:
         when = dates.read_date(text, dates.FUTURE if booking else dates.PAST) or today
     except dates.UnclearDate as exc:
-        raise Say(Reply(f"{exc} Nothing is recorded yet.", **focus)) from None
+        raise Say(Reply(wording.unclear_date(str(exc)), **focus)) from None
     if booking and when < today:
-        raise Say(Reply(
-            f"{day(when)} is in the past, and a booking is for today or later. If it has already "
-            f"happened, tell me it was held; otherwise tell me the date it is booked for. Nothing is recorded.", **focus))
+        raise Say(Reply(wording.date_in_past_for_booking(when), **focus))
     if not booking and when > today:
-        raise Say(Reply(
-            f"{day(when)} is in the future, but this is something already done. When was it done? "
-            f"(Today is {day(today)}.) Nothing is recorded.", **focus))
+        raise Say(Reply(wording.date_in_future_for_done(when, today), **focus))
     if not booking and when < case.file.opened_on:
-        raise Say(Reply(
-            f"{day(when)} is before {case.reference} was opened ({day(case.file.opened_on)}). "
-            f"Which date was it? Nothing is recorded.", **focus))
+        raise Say(Reply(wording.date_before_opened(when, case.reference, case.file.opened_on), **focus))
     return when
 
 
-def _consent(candidate: Candidate, rule, text: str) -> Optional[dict]:
+def _consent(candidate: Candidate, rule, text: str) -> Optional[ConsentProposal]:
     if candidate.record != "consent":
         return None
     share_given = rule.consent == LAWFUL_BASIS_TO_SHARE and candidate.consent == "given"
-    return {
-        "kind": rule.consent,
-        "status": candidate.consent,
-        "given_by": phrases.given_by(text),
-        "basis": "consent" if share_given else None,
-    }
+    return ConsentProposal(kind=rule.consent, status=candidate.consent, given_by=phrases.given_by(text),
+                           basis="consent" if share_given else None)
 
 
-def build(case: OpenCase, label: str, candidate: Candidate, step: Optional[StepView], text: str,
-          pathway: Optional[str] = None) -> tuple[dict, PathwayView]:
+def build(case: OpenCase, label: str, candidate: Candidate, text: str,
+          pathway: Optional[str] = None) -> tuple[Proposal, PathwayView]:
     """The proposal, and the case's pathway as it would stand once recorded."""
-    reg = registry()
-    rule = reg.rule(candidate.rule)
+    rule = registry().rule(candidate.rule)
     focus = dict(case_reference=case.reference, rule_id=rule.id)
     when = _when(candidate, text, case)
     outcome = candidate.outcome_for(text)
     if rule.outcomes and not outcome and candidate.record == "step":
-        raise Say(Reply(f"How did it turn out: {', '.join(o.replace('_', ' ') for o in rule.outcomes)}?", **focus))
+        raise Say(Reply(wording.which_outcome(rule.outcomes), **focus))
     lead = None
     if candidate.lead_professional:
         found = phrases.lead_professional(text, case.file.referrer)
         if found is None:
-            raise Say(Reply("Who agreed to be lead professional? Tell me their role or name, "
-                            "e.g. \"the school nurse agreed\".", **focus))
-        lead = {"name": found[0], "role": found[1]}
-    pending = {
-        "kind": KIND,
-        "case": case.reference,
-        "label": label,
-        "rule_id": rule.id,
-        "record": candidate.record,
-        "date": when.isoformat(),
-        "outcome": outcome,
-        "consent": _consent(candidate, rule, text),
-        "lead_professional": lead,
-        "pathway": pathway if pathway and pathway != case.file.pathway else None,
-        "by": case.user.username,
-    }
-    return pending, evaluate(would_be(case, pending), today=clock.today())
+            raise Say(Reply(wording.WHO_AGREED, **focus))
+        lead = LeadProfessionalProposal(name=found[0], role=found[1])
+    proposal = Proposal(
+        case=case.reference, label=label, rule_id=rule.id, record=candidate.record, date=when.isoformat(),
+        by=case.user.username, outcome=outcome, consent=_consent(candidate, rule, text), lead_professional=lead,
+        # Against the case as recorded (its row), not as it is being looked at on another path.
+        pathway=pathway if pathway and pathway != case.row.pathway else None,
+    )
+    return proposal, evaluate(would_be(case, proposal), today=clock.today())
 
 
-def would_be(case: OpenCase, pending: dict):
+def would_be(case: OpenCase, proposal: Proposal):
     """The case file as it would stand once the proposal is recorded (nothing is written)."""
-    file, when = case.file, dt.date.fromisoformat(pending["date"])
+    file, when = case.file, dt.date.fromisoformat(proposal.date)
     changes = {}
-    if pending.get("pathway"):
-        changes["pathway"] = pending["pathway"]
-    if pending["record"] == "step":
-        changes["steps"] = file.steps + [RecordedStep(pending["rule_id"], when, pending["by"], pending.get("outcome"))]
-    elif pending["record"] == "consent":
-        c = pending["consent"]
-        changes["consents"] = file.consents + [ConsentRecord(c["kind"], c["status"], when, obtained_by=pending["by"], basis=c["basis"])]
-    elif pending["record"] == "booking":
-        changes["bookings"] = file.bookings + [Booking(pending["rule_id"], when, pending["by"])]
-    if pending.get("lead_professional"):
-        lp = pending["lead_professional"]
-        changes["lead_professional"] = Person(lp["name"], role=lp["role"])
+    if proposal.pathway:
+        changes["pathway"] = proposal.pathway
+    if proposal.record == "step":
+        changes["steps"] = file.steps + [RecordedStep(proposal.rule_id, when, proposal.by, proposal.outcome)]
+    elif proposal.record == "consent":
+        c = proposal.consent
+        changes["consents"] = file.consents + [ConsentRecord(c.kind, c.status, when, obtained_by=proposal.by, basis=c.basis)]
+    elif proposal.record == "booking":
+        changes["bookings"] = file.bookings + [Booking(proposal.rule_id, when, proposal.by)]
+    if proposal.lead_professional:
+        lp = proposal.lead_professional
+        changes["lead_professional"] = Person(lp.name, role=lp.role)
     return dataclasses.replace(file, **changes)
 
 
-def describe(case: OpenCase, pending: dict, step: Optional[StepView], before: PathwayView, after: PathwayView) -> str:
-    """"I'll record on C-1042: Team manager sign-off, Mon 23 Nov 2026, recorded by Sam Social (demo). Shall I?\""""
+def statement(proposal: Proposal) -> str:
+    """What is recorded, in words, outcome included ("Lead professional agreed: school nurse")."""
+    text = proposal.label
+    if proposal.lead_professional:
+        text += f": {proposal.lead_professional.name}"
+    return text
+
+
+def _same_words(title: str, label: str) -> bool:
+    """Whether a rule's title says much what the proposal's label says (then it is not repeated)."""
+    ours, theirs = set(label.lower().split()), set(title.lower().split())
+    return len(ours & theirs) >= len(ours) / 2
+
+
+def describe(case: OpenCase, proposal: Proposal, step: Optional[StepView], before: PathwayView,
+             after: PathwayView) -> str:
+    """"Team manager sign-off on C-1042, Mon 23 Nov 2026, by Sam Social (demo). Shall I record it?\""""
     reg = registry()
-    when = dt.date.fromisoformat(pending["date"])
-    who = case.user.display_name
-    if pending["record"] == "booking":
-        first = f"I'll record on {case.reference}: {pending['label']} for {day(when)}, booked by {who}. Shall I?"
-    else:
-        first = f"I'll record on {case.reference}: {pending['label']}, {day(when)}, recorded by {who}. Shall I?"
-    lines = [first]
-    if pending["record"] != "none":
-        rule = reg.rule(pending["rule_id"])
-        lines.append(f"Step: {rule.title} {wording.cite(rule.citation)}")
-    if pending.get("outcome"):
-        lines.append(f"Outcome: {pending['outcome'].replace('_', ' ')}")
-    if pending.get("consent"):
-        c = pending["consent"]
-        kind = "lawful basis to share" if c["kind"] == LAWFUL_BASIS_TO_SHARE else "consent to engage"
-        lines.append(f"Recorded as: {kind}, {wording.CONSENT_WORDS[c['status']]}, gained by {who}"
-                     + (" (who gave it is kept on the case record)" if c.get("given_by") else ""))
-    if pending.get("lead_professional"):
-        lp = pending["lead_professional"]
-        lines.append(f"Lead professional: {lp['name']} ({lp['role']})")
-    if pending.get("pathway"):
-        lines.append(f"The case moves to: {reg.pathway(pending['pathway']).title}")
-    if pending["record"] == "booking" and step is not None and step.due_on and when > step.due_on:
-        lines.append(f"Note: that is after its deadline ({wording.step_brief(step)}).")
+    when = dt.date.fromisoformat(proposal.date)
+    lines = [wording.proposal_line(statement(proposal), case.reference, when, case.user.display_name,
+                                   booking=proposal.record == "booking")]
+    if proposal.record != "none" and proposal.rule_id:
+        rule = reg.rule(proposal.rule_id)
+        if _same_words(rule.title, proposal.label) or proposal.pathway is not None:
+            lines[0] += f" {wording.cite(rule.citation)}"
+        else:
+            lines.append(f"The step: {rule.title} {wording.cite(rule.citation)}")
+    if proposal.pathway:
+        lines.append(wording.moves_to(reg.pathway(proposal.pathway).title))
+    if proposal.record == "booking" and step is not None and step.due_on and when > step.due_on:
+        lines.append(wording.booking_after_deadline(step))
     if step is not None and step.state == BLOCKED:
-        lines.append("Note: the guidance expects this first: " + "; ".join(step.blockers))
+        lines.append(wording.expected_first(step))
     lines += wording.started(before, after)
     return "\n".join(lines)
 
@@ -151,40 +133,40 @@ def describe(case: OpenCase, pending: dict, step: Optional[StepView], before: Pa
 def proposal_reply(case: OpenCase, label: str, candidate: Candidate, step: Optional[StepView], text: str,
                    pathway: Optional[str] = None, before: Optional[PathwayView] = None) -> tuple[Reply, PathwayView]:
     before = before or case.view
-    pending, after = build(case, label, candidate, step, text, pathway)
-    reply = Reply(describe(case, pending, step, before, after), buttons=list(YES_NO), pending=pending,
-                  case_reference=case.reference, rule_id=candidate.rule)
+    proposal, after = build(case, label, candidate, text, pathway)
+    reply = Reply(describe(case, proposal, step, before, after), buttons=list(wording.RECORD_OR_NOT),
+                  pending=proposal, case_reference=case.reference, rule_id=candidate.rule)
     return reply, after
 
 
-def record(session: Session, case: OpenCase, pending: dict) -> bool:
+def record(session: Session, case: OpenCase, proposal: Proposal) -> bool:
     """Write a confirmed proposal; False when it was already recorded (nothing changed)."""
     repo = CaseRepository(session)
-    ref, by, when = case.reference, case.user.username, pending["date"]
-    already = _already(case, pending)
-    if pending.get("pathway") and pending["pathway"] != case.file.pathway:
-        repo.set_pathway(ref, pending["pathway"], by)
-    if pending["record"] == "step":
-        repo.record_step(ref, pending["rule_id"], when, by, outcome=pending.get("outcome"))
-    elif pending["record"] == "consent":
-        c = pending["consent"]
-        repo.record_consent(ref, c["kind"], c["status"], when, by, given_by=c.get("given_by"), obtained_by=by, basis=c.get("basis"))
-    elif pending["record"] == "booking":
-        repo.book_step(ref, pending["rule_id"], when, by)
-    if pending.get("lead_professional"):
-        lp = pending["lead_professional"]
-        repo.set_lead_professional(ref, lp["name"], role=lp["role"], by_username=by)
+    ref, by, when = case.reference, case.user.username, proposal.date
+    already = _already(case, proposal)
+    if proposal.pathway and proposal.pathway != case.row.pathway:
+        repo.set_pathway(ref, proposal.pathway, by)
+    if proposal.record == "step":
+        repo.record_step(ref, proposal.rule_id, when, by, outcome=proposal.outcome)
+    elif proposal.record == "consent":
+        c = proposal.consent
+        repo.record_consent(ref, c.kind, c.status, when, by, given_by=c.given_by, obtained_by=by, basis=c.basis)
+    elif proposal.record == "booking":
+        repo.book_step(ref, proposal.rule_id, when, by)
+    if proposal.lead_professional:
+        lp = proposal.lead_professional
+        repo.set_lead_professional(ref, lp.name, role=lp.role, by_username=by)
     return not already
 
 
-def _already(case: OpenCase, pending: dict) -> bool:
-    file, when = case.file, dt.date.fromisoformat(pending["date"])
-    if pending["record"] == "step":
-        return any(s.rule_id == pending["rule_id"] and s.done_on == when for s in file.steps)
-    if pending["record"] == "booking":
-        return any(b.rule_id == pending["rule_id"] and b.planned_for == when for b in file.bookings)
-    if pending["record"] == "consent":
-        c = pending["consent"]
-        return any(r.kind == c["kind"] and r.status == c["status"] and r.recorded_on == when for r in file.consents)
-    lp = pending.get("lead_professional")
-    return bool(lp and file.lead_professional and file.lead_professional.display_name == lp["name"])
+def _already(case: OpenCase, proposal: Proposal) -> bool:
+    file, when = case.file, dt.date.fromisoformat(proposal.date)
+    if proposal.record == "step":
+        return any(s.rule_id == proposal.rule_id and s.done_on == when for s in file.steps)
+    if proposal.record == "booking":
+        return any(b.rule_id == proposal.rule_id and b.planned_for == when for b in file.bookings)
+    if proposal.record == "consent":
+        c = proposal.consent
+        return any(r.kind == c.kind and r.status == c.status and r.recorded_on == when for r in file.consents)
+    lp = proposal.lead_professional
+    return bool(lp and file.lead_professional and file.lead_professional.display_name == lp.name)

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Iterable, Iterator, Optional, Union
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -497,3 +497,9 @@ class CaseRepository:
         self.session.flush()
         self.audit.record(by_username, "set_pathway", case.reference, f"{old} -> {pathway_id}")
         return pathway_id
+
+
+def records_count(session: Session) -> int:
+    """How many steps, consents and bookings are recorded on all cases (to check a turn wrote none)."""
+    return sum(session.execute(select(func.count()).select_from(t)).scalar_one()
+               for t in (RecordedStepRow, ConsentRow, BookingRow))

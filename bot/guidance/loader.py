@@ -5,12 +5,14 @@ local authority editing its pack learns of a mistake before a practitioner does.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import yaml
 
 from bot.guidance.model import (
+    PARTS,
     PERIOD_UNITS,
     RULE_KINDS,
     Citation,
@@ -40,6 +42,13 @@ class PackError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class _Document:
+    file: str
+    title: str
+    name: str  # what practitioners call it ("CADS"), for short references
+
+
 def _period(raw: Any, where: str) -> Period:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise PackError(f"{where}: a period is one of {PERIOD_UNITS} with a number, e.g. {{weeks: 4}}")
@@ -49,10 +58,11 @@ def _period(raw: Any, where: str) -> Period:
     return Period(unit, amount)
 
 
-def _citation(raw: Any, document: str, title: str, where: str) -> Citation:
+def _citation(raw: Any, doc: _Document, where: str) -> Citation:
     if not isinstance(raw, dict) or not raw.get("section") or not raw.get("quote"):
         raise PackError(f"{where}: a citation needs a section and a quote")
-    return Citation(document=document, title=title, section=str(raw["section"]).strip(), quote=str(raw["quote"]).strip())
+    return Citation(document=doc.file, title=doc.title, section=str(raw["section"]).strip(),
+                    quote=str(raw["quote"]).strip(), document_name=doc.name)
 
 
 def _check_condition(cond: Any, where: str) -> dict:
@@ -82,7 +92,7 @@ def _condition_steps(cond: dict) -> Iterable[str]:
         yield from _condition_steps(cond["not"])
 
 
-def _rule(raw: dict, pack_id: str, document: str, title: str) -> Rule:
+def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
     rid = raw.get("id")
     where = f"{pack_id}: rule {rid or '?'}"
     if not rid or not raw.get("title"):
@@ -116,18 +126,22 @@ def _rule(raw: dict, pack_id: str, document: str, title: str) -> Rule:
     if raw.get("escalate"):
         e = raw["escalate"]
         escalate = Escalation(
-            _period(e.get("after"), where), e.get("to", "team_manager"), _citation(e.get("citation"), document, title, where)
+            _period(e.get("after"), where), e.get("to", "team_manager"), _citation(e.get("citation"), doc, where)
         )
     if kind == "consent" and raw.get("consent") not in ("engage", "share"):
         raise PackError(f"{where}: a consent rule says consent: engage or consent: share")
     if kind == "knowledge" and not raw.get("answer"):
         raise PackError(f"{where}: a knowledge rule needs an answer")
+    if raw.get("part_of") not in (None, *PARTS):
+        raise PackError(f"{where}: part_of is one of {', '.join(PARTS)}")
+    if raw.get("asks") and kind != "knowledge":
+        raise PackError(f"{where}: only a knowledge rule lists asks (the questions it answers)")
     return Rule(
         id=rid,
         pack=pack_id,
         title=str(raw["title"]).strip(),
         kind=kind,
-        citation=_citation(raw.get("citation"), document, title, where),
+        citation=_citation(raw.get("citation"), doc, where),
         owners=owners,
         when=_check_condition(raw["when"], where) if raw.get("when") else None,
         requires=tuple(_check_condition(c, where) for c in raw.get("requires") or ()),
@@ -137,10 +151,12 @@ def _rule(raw: dict, pack_id: str, document: str, title: str) -> Rule:
         repeat=repeat,
         each=raw.get("each"),
         escalate=escalate,
-        also_cites=tuple(_citation(c, document, title, where) for c in raw.get("also_cites") or ()),
+        also_cites=tuple(_citation(c, doc, where) for c in raw.get("also_cites") or ()),
         reading=(str(raw["reading"]).strip() if raw.get("reading") else None),
         answer=(" ".join(str(raw["answer"]).split()) if raw.get("answer") else None),
         topics=tuple(raw.get("topics") or ()),
+        asks=tuple(" ".join(str(a).split()) for a in raw.get("asks") or ()),
+        part_of=raw.get("part_of"),
     )
 
 
@@ -153,6 +169,7 @@ def load_pack(path: Path) -> Pack:
     doc = raw.get("document") or {}
     if not pack_id or not doc.get("file") or not doc.get("title"):
         raise PackError(f"{path}: a pack needs pack, document.file and document.title")
+    document = _Document(doc["file"], doc["title"], str(doc.get("name") or doc["title"]).strip())
     pack = Pack(
         id=pack_id,
         version=int(raw.get("version", 1)),
@@ -160,10 +177,12 @@ def load_pack(path: Path) -> Pack:
         title=doc["title"],
         terms=dict(raw.get("terms") or {}),
         roles=dict(raw.get("roles") or {}),
+        name=document.name,
+        called=tuple(str(c).lower() for c in doc.get("called") or ()),
         source=Path(path),
     )
     for rule_raw in raw.get("rules") or ():
-        rule = _rule(rule_raw, pack_id, pack.document, pack.title)
+        rule = _rule(rule_raw, pack_id, document)
         if rule.id in pack.rules:
             raise PackError(f"{pack_id}: rule id {rule.id} is used twice")
         pack.rules[rule.id] = rule
@@ -174,8 +193,10 @@ def load_pack(path: Path) -> Pack:
             pack=pack_id,
             title=pw["title"],
             summary=pw.get("summary", ""),
-            citation=_citation(pw.get("citation"), pack.document, pack.title, where),
+            citation=_citation(pw.get("citation"), document, where),
             steps=tuple(pw.get("steps") or ()),
+            outcome_path=pw.get("outcome_path"),
+            path_title=pw.get("path_title"),
         )
         for step in pathway.steps:
             if step not in pack.rules:

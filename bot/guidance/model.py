@@ -17,6 +17,8 @@ RULE_KINDS = (
     "knowledge",
 )
 PERIOD_UNITS = ("working_days", "days", "weeks", "months")
+# What part of a pathway a rule plays that the conversation needs to know by name.
+PARTS = ("ladder", "checklist", "safeguarding")
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,15 @@ class Citation:
     title: str  # the document's title
     section: str
     quote: str
+    # The name practitioners use for the document ("CADS"), for short references.
+    document_name: str = ""
 
     def short(self) -> str:
         return f"{self.title}, \u00a7 {self.section}"
+
+    def brief(self) -> str:
+        """A short reference: "CADS guidance \u00a7 Parent/Carer consent"."""
+        return f"{self.document_name or self.title} guidance \u00a7 {self.section}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,12 @@ class Rule:
     reading: Optional[str] = None
     answer: Optional[str] = None
     topics: tuple[str, ...] = ()
+    # Questions a practitioner might ask that this knowledge rule answers, in their words
+    # (retrieval text only: never shown, never the answer).
+    asks: tuple[str, ...] = ()
+    # "ladder": a rung of the lead professional ladder; "checklist": a pre-closure check;
+    # "safeguarding": what the reply to a disclosure of harm cites.
+    part_of: Optional[str] = None
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -109,6 +123,9 @@ class Pathway:
     summary: str
     citation: Citation
     steps: tuple[str, ...]
+    # The CADS outcome path this pathway is (link_existing_caf...), and its name on a button.
+    outcome_path: Optional[str] = None
+    path_title: Optional[str] = None
 
 
 @dataclass
@@ -119,6 +136,8 @@ class Pack:
     title: str
     terms: dict[str, str]
     roles: dict[str, str]
+    name: str = ""  # what practitioners call the document ("CADS")
+    called: tuple[str, ...] = ()  # words in a question that name the document
     pathways: dict[str, Pathway] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     # every section heading of the document, in order, with why no rule encodes it (None: rules cite it)

@@ -9,7 +9,7 @@ from typing import Callable, Iterator, Optional
 
 from sqlalchemy.engine import Engine
 
-from bot import clock, guidance
+from bot import clock, guidance, retention
 from bot.db.session import session_scope
 from bot.notify.messages import ReminderItem, plain_text
 from bot.notify.outbox import Claimed, Outbox
@@ -27,7 +27,16 @@ def remind_once(engine: Engine, settings: Optional[ReminderSettings] = None, sen
     with session_scope(engine) as session:
         scanned = scan(session, settings=settings, full=full)
     sent = (sender or Sender(engine, settings)).run_once(stop)
+    _apply_retention()
     return scanned, sent
+
+
+def _apply_retention() -> None:
+    """The conversation store's retention, every round: a failure there never stops reminders."""
+    try:
+        retention.purge()
+    except Exception as exc:  # noqa: BLE001 - logged by type only; reminders carry on
+        log.error("conversation retention failed: %s", type(exc).__name__)
 
 
 @contextmanager

@@ -62,7 +62,7 @@ def current_user(tracker: Tracker) -> Optional[str]:
 
 def message_of(tracker: Tracker) -> Message:
     """The latest message: its words, and the NLU's intent and entities as a second opinion.
-    A button's payload ("/report_outcome{...}") has no words of its own."""
+    A button's payload ("/case_report{...}") has no words of its own."""
     latest = tracker.latest_message or {}
     intent = latest.get("intent") or {}
     text = latest.get("text") or ""

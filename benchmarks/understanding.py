@@ -118,7 +118,7 @@ def run(player, show_failures: bool, out=print) -> tuple[list[Figure], list[str]
         Figure("replies reading the opposite of what was said", "messages", float(len(opposite)), target=0.0),
         Figure("messages that wrote to the case database", "messages", float(len(wrote)), target=0.0),
     ]
-    notes.append(f"guidance questions by document: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_doc.items())))
+    notes.append("guidance questions by document: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_doc.items())))
     notes.append(f"{case_ok}/{case_total} case messages in {len(categories)} categories")
     return figures, notes
 

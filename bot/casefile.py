@@ -102,6 +102,9 @@ class CaseFile:
         found = [b for b in self.bookings if b.rule_id == rule_id and (after is None or b.planned_for > after)]
         return max(found, key=lambda b: b.planned_for) if found else None
 
-    def latest_consent(self, kind: str) -> Optional[ConsentRecord]:
-        found = sorted((c for c in self.consents if c.kind == kind), key=lambda c: c.recorded_on)
+    def latest_consent(self, kind: str, basis: Optional[str] = None) -> Optional[ConsentRecord]:
+        """The latest record of a kind (with ``basis``: the latest given on that basis, or a refusal)."""
+        found = sorted((c for c in self.consents if c.kind == kind
+                        and (basis is None or c.basis == basis or c.status != CONSENT_GIVEN)),
+                       key=lambda c: c.recorded_on)
         return found[-1] if found else None

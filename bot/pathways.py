@@ -129,7 +129,7 @@ class _CaseEvaluation:
         return rule is not None and rule.kind == "decision"
 
     def _consent_status(self, rule: Rule):
-        return self.case.latest_consent(rule.consent) if rule.consent else None
+        return self.case.latest_consent(rule.consent, rule.consent_basis) if rule.consent else None
 
     def done_date(self, rule_id: str) -> Optional[dt.date]:
         """When a rule was last done: its latest recorded step, or for consent its given record."""
@@ -145,13 +145,18 @@ class _CaseEvaluation:
         rule = self.reg.rules.get(rule_id)
         if rule is None:
             return False
-        if rule.kind == "lead-professional" and self.case.lead_professional is not None:
+        if rule.kind == "lead-professional" and self.case.lead_professional is not None and self._requires_met(rule):
             return True
         if rule.each:
             after = self.done_date(rule.each)
             mine = self.done_date(rule_id)
             return after is not None and mine is not None and mine >= after
         return self.done_date(rule_id) is not None
+
+    def _requires_met(self, rule: Rule) -> bool:
+        """Whether every precondition of a rule holds (a lead professional named on the case
+        does not make a step done that is still waiting for them)."""
+        return all(self.conditions(cond).value is True for cond in rule.requires)
 
     def evaluate(self, rule: Rule) -> StepView:
         pack = self.reg.packs[rule.pack]

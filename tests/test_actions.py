@@ -4,7 +4,6 @@ only: a renamed one fails here) records what the action hands the core."""
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from pathlib import Path
 from typing import Any, Optional
@@ -106,7 +105,7 @@ def test_unknown_sender_reaches_the_core_as_none(conv, dispatcher, domain):
 
 
 def test_a_button_hands_over_no_words_and_its_entities(conv, dispatcher, domain):
-    run(dispatcher, tracker('/report_outcome{"outcome_path":"progress_to_caf"}', "report_outcome",
+    run(dispatcher, tracker('/case_report{"outcome_path":"progress_to_caf"}', "case_report",
                             entities=[("outcome_path", "progress_to_caf")]), domain)
     message = conv.handed()[1]
     assert message.text == "" and message.entity("outcome_path") == "progress_to_caf"

@@ -364,7 +364,7 @@ def test_buttons_survive_the_slack_round_trip(slack_stack):
     sections = [b for p in posts for b in p.get("blocks") or [] if b["type"] == "section"]
     assert all(len(s["text"]["text"]) <= 3000 for s in sections)
     values = [b["value"] for b in buttons]
-    step = '/record_step{"concept":"referrer_updated"}'
+    step = '/case_report{"concept":"referrer_updated"}'
     assert step in values
     with_buttons = next(p for p in posts if p.get("blocks"))
     message = {"ts": "9" + ts, "text": with_buttons["text"], "blocks": with_buttons["blocks"]}

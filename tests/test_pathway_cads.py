@@ -168,3 +168,17 @@ def test_text_view_names_the_next_step_its_citation_and_due_dates():
     assert text.splitlines()[1].startswith("Next: Informed consent")
     assert "Parent/Carer consent" in text
     assert "due by Tue 8 Dec 2026" in text
+
+
+def test_family_planning_meetings_stop_once_the_caf_is_closed():
+    """Issue 14 W1: no FPM is owed, and none reminded of, after the CAF's closure is recorded."""
+    lead = Person("Lee Nurse", role="school nurse")
+    held = case(*SIGNED_OFF, ("cads.initial-family-planning-meeting", D(2026, 12, 1)),
+                lead_professional=lead, consents=[ConsentRecord("engage", "given", D(2026, 11, 12))])
+    running = evaluate(held, today=D(2027, 1, 20)).step("cads.family-plan-review")
+    assert running.open and running.due_on == D(2027, 1, 26)  # 1 Dec + 8 weeks
+    closed = case(*SIGNED_OFF, ("cads.initial-family-planning-meeting", D(2026, 12, 1)),
+                  ("cads.caf-closure", D(2027, 1, 10)), lead_professional=lead,
+                  consents=[ConsentRecord("engage", "given", D(2026, 11, 12))])
+    review = evaluate(closed, today=D(2027, 3, 1)).step("cads.family-plan-review")
+    assert review.state == NOT_APPLICABLE and not review.overdue

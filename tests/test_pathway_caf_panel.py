@@ -157,3 +157,16 @@ def test_panel_frequency_is_knowledge_with_its_timescale_cited():
     assert {"caf-support-panel", "consent", "anonymous-advice", "caf-team", "timescales"} <= topics
     # The panel's 6 weeks is not turned into a deadline for any case.
     assert all(reg.rule(s).due is None for s in reg.pathway("caf-support-panel").steps)
+
+
+def test_another_lawful_basis_is_not_the_panels_consent():
+    """Issue 14 W5: the panel needs consent from the young person or parent/carer, with proof;
+    a basis to share of another kind (Section 47) does not stand for it."""
+    section_47 = ConsentRecord("share", "given", D(2027, 2, 15), obtained_by="pat", basis="section 47")
+    view = view_of(*STUCK, consents=[section_47])
+    assert view.step("cafpanel.consent").state != DONE
+    assert view.step("cafpanel.proof-of-consent").state == BLOCKED
+    assert view.step("cafpanel.present-case").state == BLOCKED
+    consented = view_of(*STUCK, consents=[section_47, share("given", D(2027, 2, 20))])
+    assert consented.step("cafpanel.consent").state == DONE
+    assert consented.step("cafpanel.proof-of-consent").state == TODO

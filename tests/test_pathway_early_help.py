@@ -266,3 +266,11 @@ def test_practitioner_level_timescales_are_knowledge_stated_and_cited():
             "earlyhelp.knowledge-lone-working"} <= {r.id for r in reg.knowledge()}
     # Knowledge is never a pathway step.
     assert not any(reg.rule(s).kind == "knowledge" for s in reg.pathway("early-help-allocation").steps)
+
+
+def test_the_six_month_review_is_not_owed_before_the_six_month_stage():
+    """Issue 14 W4: "reviewed at the 6-month stage" falls due at 6 months, not from day one."""
+    view = view_of(CAF_REQUIRED, today=D(2027, 1, 4))
+    review = view.step("earlyhelp.caf-review-6-months")
+    assert review.due_from == review.due_on == D(2027, 6, 24)
+    assert view.next_step is None or view.next_step.rule_id != "earlyhelp.caf-review-6-months"

@@ -569,3 +569,13 @@ def test_closure_directly_from_a_child_and_family_assessment_follows_4_3():
     assert exception.citation.quote.startswith("Where closure occurs directly from a Child and Family Assessment")
     for rid in ["frontdoor.transfer-decision", "frontdoor.transfer-meeting"] + CLOSURE_STEPS:
         assert view.step(rid).state == NOT_APPLICABLE, rid
+
+
+def test_a_lead_professional_named_does_not_skip_the_consent_the_step_waits_for():
+    """Issue 14 W6: a lead-professional step's own preconditions are checked before a named
+    lead professional counts as doing it."""
+    advised = recommended("early_help_assessment") + [("frontdoor.advise-consent-for-early-help-assessment", DECISION_DAY)]
+    named_early = view_of(*advised, consents=[engage("given")], lead_professional=LP)
+    who = named_early.step("frontdoor.identify-who-undertakes-assessment")
+    assert who.state == BLOCKED and any("consent to the early help assessment" in b for b in who.blockers)
+    assert named_early.step("frontdoor.assign-early-help-assessment").state == BLOCKED

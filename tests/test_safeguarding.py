@@ -2,7 +2,6 @@
 never kept. The examples are written for these tests (tests/safeguarding_examples.yaml)."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 

@@ -773,10 +773,10 @@ def test_the_command_lines_case_view_is_audited_with_who(demo_engine, db_url, mo
 
 REST_SAMPLE = 300
 # Intent payloads anyone can type into REST: entities straight into the slots that take them.
-PAYLOADS = ('/ask_case_status{{"CASE_REF":"{ref}"}}', '/report_outcome{{"outcome_path":"progress_to_caf","CASE_REF":"{ref}"}}',
-            '/record_step{{"concept":"consent_given","CASE_REF":"{ref}"}}', '/inform_case{{"CASE_REF":"{ref}"}}',
+PAYLOADS = ('/case_question{{"CASE_REF":"{ref}"}}', '/case_report{{"outcome_path":"progress_to_caf","CASE_REF":"{ref}"}}',
+            '/case_report{{"concept":"consent_given","CASE_REF":"{ref}"}}', '/case_question{{"CASE_REF":"{ref}"}}',
             '/no_lead_professional{{"CASE_REF":"{ref}"}}', '/start_step_down_checklist{{"CASE_REF":"{ref}"}}',
-            '/affirm', '/record_step{{"concept":"<!channel>"}}', '/ask_why{{"CASE_REF":"{ref}\\u0000"}}')
+            '/affirm', '/case_report{{"concept":"<!channel>"}}', '/ask_why{{"CASE_REF":"{ref}\\u0000"}}')
 
 
 def _http(method: str, url: str, body: Optional[bytes] = None) -> int:
@@ -836,7 +836,7 @@ def test_hostile_messages_through_rest_get_no_server_error_and_leak_nothing(guar
     demo = demo_oracle(engine)
     rng = random.Random(SEED + 1)
     # Legitimate turns first, so the logs read later have a real conversation in them.
-    for text in ("I've finished a CADS assessment, threshold not met for C-1042", "/report_outcome"
+    for text in ("I've finished a CADS assessment, threshold not met for C-1042", "/case_report"
                  '{"outcome_path":"progress_to_caf","CASE_REF":"C-1042"}', "yes", "mum gave consent today", "yes",
                  f"{PARTNER} the school nurse agreed to be lead professional", "yes", "what's left on C-1042?"):
         status, replies = _rest(url, "sam.sw", text)

@@ -184,5 +184,5 @@ def test_which_case_then_the_reference_finishes_the_request(chat):
 
 def test_a_step_button_finishes_the_words_it_answers(chat):
     state = State(case_ref="C-1045", asking=Question("which_step", case="C-1045", words="sorted that on C-1045"))
-    reply = chat.respond("sam.sw", Message("", "record_step", 1.0, (("concept", "referrer_updated"),)), state)
+    reply = chat.respond("sam.sw", Message("", "case_report", 1.0, (("concept", "referrer_updated"),)), state)
     assert reply.text.startswith("Referrer updated on the outcome on C-1045")

@@ -27,7 +27,7 @@ from bot.language.lexicon import EVERYDAY, lexicon, plain
 # Below this score the best rule is not an answer (BM25 over the lexicon's words).
 MIN_SCORE = 3.0
 # A second rule scoring this share of the first is answered beside it.
-CLOSE = 0.85
+CLOSE = 0.75
 # A question with more than this share of its words unknown to the guidance is not about it.
 MOSTLY_UNKNOWN = 0.5
 # Below this score, words of the question the guidance never uses are named as not covered.
@@ -89,7 +89,11 @@ def answer(question: str) -> Reply:
     gaps = _beyond(question, best.rule) or (unknown if len(unknown) >= 2 and best.score < WEAK_MATCH else [])
     text = wording.guidance_answer(best.rule, no_timescale=no_timescale, gaps=tuple(gaps[:2]),
                                    also=second.rule if second else None, unspecified=unspecified)
-    return Reply(text, rule_id=best.rule.id)
+    buttons = []
+    if second is not None and second.rule.pack != best.rule.pack:
+        # Two documents answer alike: both are given, and either can be asked about alone.
+        buttons = [wording.guidance_choice_button(f.rule) for f in (best, second)]
+    return Reply(text, buttons=buttons, rule_id=best.rule.id)
 
 
 def _beyond(question: str, rule: Rule) -> list[str]:

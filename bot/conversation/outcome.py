@@ -29,7 +29,7 @@ def paths() -> dict[str, str]:
 def path_buttons() -> list[tuple[str, str]]:
     reg = registry()
     return [(reg.pathway(pathway).path_title or reg.pathway(pathway).title,
-             wording.payload("report_outcome", outcome_path=path)) for path, pathway in paths().items()]
+             wording.payload("case_report", outcome_path=path)) for path, pathway in paths().items()]
 
 
 def _names(session) -> dict:

@@ -10,18 +10,6 @@ from typing import Optional
 
 from bot.casefile import Person
 
-# The three CADS outcome paths, as a practitioner names them -> pathway ids.
-OUTCOME_PATHS = {
-    "link_existing_caf": "cads-link-existing-caf",
-    "progress_to_caf": "cads-progress-to-caf",
-    "signpost_early_help": "cads-signpost-early-help",
-}
-PATH_TITLES = {
-    "link_existing_caf": "Link to the existing CAF",
-    "progress_to_caf": "Progress to a new CAF",
-    "signpost_early_help": "Signpost to Early Help",
-}
-
 # Who gave consent, in the database's words (never a name).
 GIVEN_BY = [
     ("young person", ("young person", "yp", "the child", "teenager")),

@@ -16,8 +16,7 @@ from bot.conversation.steps import CONCEPTS
 from bot.language.reading import Reading
 
 # NLU intents that mean the message is about a case.
-CASE_INTENTS = {"report_outcome", "record_step", "report_disagreement", "no_lead_professional",
-                "start_step_down_checklist"}
+CASE_INTENTS = {"case_report"}
 SMALL_TALK_INTENTS = {"greet": "greeting", "goodbye": "goodbye", "thank": "thanks", "help": "help",
                       "bot_challenge": "bot_challenge"}
 PARTIES = {"family": "disagreement_family", "agency": "disagreement_agency"}
@@ -84,7 +83,7 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
         concept = None
     if concept is None and message.entity("party") in PARTIES:
         concept = PARTIES[message.entity("party")]
-    about_a_case = bool(r.steps) or r.step_down_start or r.checklist or _nlu(message, *CASE_INTENTS)
+    about_a_case = bool(r.steps) or concept is not None or r.step_down_start or r.checklist or _nlu(message, *CASE_INTENTS)
     general = r.asks_question and not r.case_reference and not r.asks_may_i
 
     if r.asks_why and not r.case_reference and (len(r.text.split()) <= SHORT_WHY_WORDS) and (state.focus_rule or state.case_ref):
@@ -100,12 +99,13 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     if r.due == "mine" and not r.case_reference and not r.steps:
         return Route("due", args={"scope": "mine"})
 
-    if (r.whats_left or _nlu(message, "ask_case_status")) and not (r.steps and not r.whats_left):
+    if (r.whats_left or _nlu(message, "case_question")) and not (r.steps and not r.whats_left):
         if r.case_reference:
             return Route("status", case=r.case_reference, args={"everything": "show all" in r.words})
-        if r.names_me or not state.case_ref:
+        if state.case_ref and not r.names_me:
+            return Route("status", case=state.case_ref, args={"everything": "show all" in r.words})
+        if r.names_me or not r.asks_question:
             return Route("due", args={"scope": "mine"})
-        return Route("status", case=state.case_ref, args={"everything": "show all" in r.words})
     if r.correction and case and (concept or r.case_reference):
         return Route("correct", case=case, concept=concept)
     # A question with no case named or in focus is about the guidance ("can I share it first?").
@@ -117,17 +117,15 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     if about_a_case and not (general and not state.case_ref):
         if r.asks_why and not r.asks_may_i and r.asks_question and not r.case_reference:
             return Route("guidance")
-        if concept == "assessment_outcome" or (concept is None and _nlu(message, "report_outcome")):
+        if concept == "assessment_outcome":
             return Route("outcome", case=r.case_reference or (state.case_ref if path else None) or case,
                          args={"path": path, "words": r.text})
-        if r.checklist or (concept is None and _nlu(message, "start_step_down_checklist")):
+        if r.checklist:
             return Route("checklist", case=case, args={"answer": None, "item": None})
         if concept is None and r.step_down_start and r.asks_may_i:
             return Route("may_i", case=case)
         if concept is None and r.step_down_start:
             return Route("step_down", case=case)
-        if concept is None and _nlu(message, "no_lead_professional"):
-            return Route("ladder", case=case, args={"found": False})
         if concept is None:
             return Route("which_step", case=case)
         mention = r.names(concept)

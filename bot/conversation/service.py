@@ -189,7 +189,7 @@ class Conversation:
             return self.case_status(user, case, text)
         if w == "which_step":
             return Reply(wording.WHICH_STEP, case_reference=case, asking=Question("which_step", case=case, words=text),
-                         buttons=[(t, wording.payload("record_step", concept=c)) for t, c in COMMON_STEPS])
+                         buttons=[(t, wording.payload("case_report", concept=c)) for t, c in COMMON_STEPS])
         if w == "may_i":
             return self._run(lambda s: steps.may_i(s, user, concept, text, case))
         if w == "not_done":
@@ -276,8 +276,8 @@ class Conversation:
         concept = PARTIES.get(party)
         if concept is None:
             return Reply(wording.WHO_DISAGREES,
-                         buttons=[("The family", wording.payload("report_disagreement", party="family")),
-                                  ("An agency", wording.payload("report_disagreement", party="agency"))])
+                         buttons=[("The family", wording.payload("case_report", party="family")),
+                                  ("An agency", wording.payload("case_report", party="agency"))])
         return self._run(lambda s: steps.propose(s, user, concept, text, case_ref))
 
     def help(self, user: Optional[str]) -> Reply:

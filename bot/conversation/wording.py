@@ -54,7 +54,7 @@ NOT_COVERED = ("The guidance I hold doesn't cover that, and I'd rather not guess
                "Please check with your team manager or the CAF Link Worker.")
 
 def payload(intent: str, **entities: str) -> str:
-    """A button's payload: the intent it stands for, with entities ("/record_step{...}")."""
+    """A button's payload: the intent it stands for, with entities ("/case_report{...}")."""
     return f"/{intent}" + (json.dumps(entities, separators=(",", ":")) if entities else "")
 
 
@@ -465,10 +465,10 @@ def guidance_answer(rule: Rule, no_timescale: bool = False, gaps: tuple[str, ...
     return "\n".join(lines)
 
 
-def guidance_choice(first: Rule, second: Rule) -> str:
-    return (f"Do you mean {first.title.lower()} ({first.citation.document_name}), or "
-            f"{second.title.lower()} ({second.citation.document_name})?\n"
-            f"{first.citation.document_name}: {first.answer}\n{second.citation.document_name}: {second.answer}")
+def guidance_choice_button(rule: Rule) -> tuple[str, str]:
+    """A button for one of two answers from different documents: its words ask for that one."""
+    name = rule.citation.document_name or rule.citation.title
+    return (f"{name}: {rule.title}"[:75], f"{rule.title} ({name} guidance)")
 
 
 def out_of_date(document_name: str, review_date: str) -> str:

@@ -130,6 +130,8 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
         )
     if kind == "consent" and raw.get("consent") not in ("engage", "share"):
         raise PackError(f"{where}: a consent rule says consent: engage or consent: share")
+    if raw.get("basis") is not None and (kind != "consent" or raw.get("consent") != "share"):
+        raise PackError(f"{where}: only a consent rule for sharing (consent: share) names the basis it needs")
     if kind == "knowledge" and not raw.get("answer"):
         raise PackError(f"{where}: a knowledge rule needs an answer")
     if raw.get("part_of") not in (None, *PARTS):
@@ -147,6 +149,7 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
         requires=tuple(_check_condition(c, where) for c in raw.get("requires") or ()),
         outcomes=tuple(raw.get("outcomes") or ()),
         consent=raw.get("consent"),
+        consent_basis=raw.get("basis"),
         due=due,
         repeat=repeat,
         each=raw.get("each"),

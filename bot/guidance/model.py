@@ -87,6 +87,8 @@ class Rule:
     requires: tuple[dict, ...] = ()
     outcomes: tuple[str, ...] = ()
     consent: Optional[str] = None
+    # A consent rule that only consent itself satisfies (not another lawful basis to share).
+    consent_basis: Optional[str] = None
     due: Optional[Due] = None
     repeat: Optional[Repeat] = None
     each: Optional[str] = None

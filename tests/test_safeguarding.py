@@ -15,9 +15,22 @@ from bot.db.repositories import AuditLog
 from bot.db.session import session_scope
 from bot.safeguarding import concern
 
-EXAMPLES = yaml.safe_load((Path(__file__).with_name("safeguarding_examples.yaml")).read_text(encoding="utf-8"))
-DISCLOSURES = [(kind, q) for kind, qs in EXAMPLES["disclosures"].items() for q in qs]
-NEAR_MISSES = [(kind, q) for kind, qs in EXAMPLES["near_misses"].items() for q in qs]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _disclosures() -> list[tuple[str, str]]:
+    """The disclosures of data/nlu/safeguarding.yml (the NLU's examples too), with their kind."""
+    found = []
+    for block in yaml.safe_load((ROOT / "data" / "nlu" / "safeguarding.yml").read_text(encoding="utf-8"))["nlu"]:
+        assert block["intent"] == "disclosure"
+        found += [(block["metadata"]["kind"], line.strip()[2:]) for line in block["examples"].splitlines()
+                  if line.strip().startswith("- ")]
+    return found
+
+
+DISCLOSURES = _disclosures()
+NEAR_MISSES = [(kind, q) for kind, qs in yaml.safe_load(
+    Path(__file__).with_name("safeguarding_examples.yaml").read_text(encoding="utf-8"))["near_misses"].items() for q in qs]
 FIRST_LINE = "This needs acting on now, under your safeguarding procedures."
 
 
@@ -34,9 +47,9 @@ def test_a_near_miss_raises_no_alarm(kind, text):
 def test_the_examples_cover_every_kind_of_harm_and_of_near_miss():
     assert len(DISCLOSURES) >= 100 and len(NEAR_MISSES) >= 80
     assert {"physical", "sexual", "neglect", "self_harm", "domestic_abuse", "exploitation", "missing",
-            "radicalisation", "fgm_hba", "substance", "immediate_danger"} <= set(EXAMPLES["disclosures"])
+            "radicalisation", "fgm_hba", "substance", "immediate_danger"} <= {k for k, _ in DISCLOSURES}
     assert {"idiom", "shared_word", "guidance_question", "explained_and_seen", "historic_resolved",
-            "known_managed"} <= set(EXAMPLES["near_misses"])
+            "known_managed"} <= {k for k, _ in NEAR_MISSES}
 
 
 def test_the_concern_names_a_kind_and_never_the_words():
@@ -114,3 +127,34 @@ def test_a_question_about_the_guidance_gets_the_guidance(chat):
 
 def test_the_reply_is_one_wording(chat):
     assert wording.safeguarding([], [], False).splitlines()[0] == FIRST_LINE
+
+
+# ---- the NLU's second opinion -------------------------------------------------------------------
+
+UNSURE = "the lad seems frightened of his uncle and goes quiet when he visits"
+
+
+def test_the_nlu_and_some_worrying_words_bring_a_line_on_acting_on_harm_before_the_usual_answer(chat, written):
+    assert concern(UNSURE) is None  # the detector alone lets it pass
+    before = written()
+    reply = chat.respond("sam.sw", Message(UNSURE, intent="disclosure", confidence=0.98))
+    lines = reply.text.splitlines()
+    assert lines[0] == wording.IF_THIS_IS_HARM and FIRST_LINE not in reply.text
+    assert len(lines) > 1 and reply.withheld  # the usual answer follows; its words are kept nowhere
+    assert written() == before
+
+
+def test_the_nlu_alone_changes_nothing(chat):
+    for message in (Message(UNSURE, intent="faq", confidence=0.98),  # worrying words, the NLU hears no harm
+                    Message("FPM booked for C-1042 on friday", intent="disclosure", confidence=0.99),
+                    Message(UNSURE, intent="disclosure", confidence=0.4)):
+        reply = chat.respond("sam.sw", message)
+        assert wording.IF_THIS_IS_HARM not in reply.text and not reply.withheld, message
+
+
+def test_a_request_that_may_tell_of_harm_is_not_kept_to_be_finished_later(chat):
+    plain = chat.respond("sam.sw", "consent given")
+    assert plain.asking is not None and plain.asking.words == "consent given"  # "which case?" finishes it later
+    reply = chat.respond("sam.sw", Message(f"{UNSURE}, consent given", intent="disclosure", confidence=0.99))
+    assert reply.text.startswith(wording.IF_THIS_IS_HARM) and "Which case" in reply.text
+    assert reply.asking is None and reply.slots().get("asking") is None

@@ -7,6 +7,7 @@ the front end keeps no copy of the words. A proposal waiting for "yes" keeps wai
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Optional
 
 from bot import config
@@ -27,6 +28,14 @@ def text(kept_proposal: bool) -> str:
 
 def reply(kept_proposal: bool) -> Reply:
     return Reply(text(kept_proposal), unchanged=True, withheld=True)
+
+
+def with_a_reminder(answer: Reply) -> Reply:
+    """The usual answer to a message that may tell of harm, after a line on acting on it.
+    Its words are kept nowhere: not in the tracker store, nor in a question that would
+    finish the request ("which case?"), which is dropped."""
+    asking = None if answer.asking is not None and answer.asking.words else answer.asking
+    return replace(answer, text=f"{wording.IF_THIS_IS_HARM}\n{answer.text}", withheld=True, asking=asking)
 
 
 def record(session, user: Optional[str], case_in_focus: Optional[str]) -> None:

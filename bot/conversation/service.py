@@ -37,7 +37,7 @@ from bot.conversation.steps import CONCEPTS
 from bot.db.repositories import PractitionerRepository, RecordRejected
 from bot.db.session import DatabaseUnavailable
 from bot.language.reading import read
-from bot.safeguarding import concern
+from bot.safeguarding import concern, worth_a_second_look
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,16 @@ COMMON_STEPS = (
     ("Initial FPM booked", "family_planning_meeting_booked"),
     ("Referrer updated", "referrer_updated"),
 )
+
+
+# How sure the NLU must be that a message tells of harm for its second opinion to count
+# (bot/safeguarding reads every message itself; this catches words it has no pattern for).
+NLU_DISCLOSURE = 0.9
+
+
+def _nlu_hears_harm(message: Message) -> bool:
+    return (bool(message.text) and message.intent == "disclosure" and message.confidence >= NLU_DISCLOSURE
+            and worth_a_second_look(message.text))
 
 
 def _comparable(text: str) -> bool:
@@ -138,7 +148,10 @@ class Conversation:
             message = Message(state.asking.words, message.intent, message.confidence, message.entities)
         reading = read(message.text)
         chosen = route(reading, message, state, known_user=bool(user))
-        return self._follow(user, chosen, reading.text, state, message)
+        reply = self._follow(user, chosen, reading.text, state, message)
+        # The detector let it pass but the NLU and some worrying words say it may tell of harm:
+        # the usual answer, after a line on acting on harm, and its words kept nowhere.
+        return safeguard.with_a_reminder(reply) if _nlu_hears_harm(message) else reply
 
     def _safeguarding(self, user: Optional[str], state: State) -> Reply:
         def work(session):

@@ -492,5 +492,9 @@ def safeguarding(contacts: list[str], quotes: list[Citation], kept_proposal: boo
     return "\n".join(lines)
 
 
+IF_THIS_IS_HARM = ("If this tells of harm to a child: call 999 if they are in immediate danger, otherwise "
+                   "contact the Front Door / safeguarding duty team today.")
+
+
 def safeguarding_contact(label: str, value: str) -> str:
     return f"{label}: {value}"

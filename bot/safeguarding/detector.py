@@ -36,6 +36,7 @@ class _Signals:
     strong: tuple[tuple[str, re.Pattern], ...]
     terms: tuple[tuple[re.Pattern, int], ...]
     threshold: int
+    with_the_nlu: int
     idioms: tuple[re.Pattern, ...]
     guidance_question: tuple[re.Pattern, ...]
     explained: tuple[re.Pattern, ...]
@@ -55,7 +56,8 @@ def _expand(pattern: str, words: dict[str, str]) -> str:
 @lru_cache(maxsize=1)
 def signals() -> _Signals:
     raw = yaml.safe_load(SIGNALS.read_text(encoding="utf-8"))
-    words = {name: "".join(str(group).split()) for name, group in raw["words"].items()}
+    # A group is folded over lines: its alternatives lose the folds' spaces, not their own.
+    words = {name: "|".join(alt.strip() for alt in str(group).split("|")) for name, group in raw["words"].items()}
 
     def compiled(patterns) -> tuple[re.Pattern, ...]:
         return tuple(re.compile(_expand(str(p), words)) for p in patterns or ())
@@ -66,6 +68,7 @@ def signals() -> _Signals:
         strong=tuple(strong),
         terms=tuple((re.compile(pattern), int(weight)) for pattern, weight in terms["terms"]),
         threshold=int(terms["threshold"]),
+        with_the_nlu=int(terms["with_the_nlu"]),
         idioms=compiled(raw["idioms"]),
         guidance_question=compiled(aside["guidance_question"]),
         explained=compiled(aside["explained"]),
@@ -99,15 +102,21 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
 
 
-def _hits(sentence: str, sig: _Signals) -> list[tuple[str, re.Match]]:
-    found = [(kind, m) for kind, p in sig.strong for m in [p.search(sentence)] if m]
-    # Each term counts once per different word it finds, and at most twice.
+def _terms(sentence: str, sig: _Signals) -> list[tuple[int, re.Match]]:
+    """The concern terms a sentence holds, with their weights: each term counts once per
+    different word it finds, and at most twice."""
     matched = []
     for pattern, weight in sig.terms:
         words = {}
         for m in pattern.finditer(sentence):
             words.setdefault(m.group(0), m)
         matched += [(weight, m) for m in list(words.values())[:2]]
+    return matched
+
+
+def _hits(sentence: str, sig: _Signals) -> list[tuple[str, re.Match]]:
+    found = [(kind, m) for kind, p in sig.strong for m in [p.search(sentence)] if m]
+    matched = _terms(sentence, sig)
     if sum(weight for weight, _ in matched) >= sig.threshold:
         found += [("several_signs", m) for _, m in matched]
     return found
@@ -119,6 +128,22 @@ def _ruled_out(sentence: str, match: re.Match, sig: _Signals) -> bool:
         for denial in pattern.finditer(sentence):
             if denial.start() <= match.end() and match.start() <= denial.end():
                 return True
+    return False
+
+
+def worth_a_second_look(text: str) -> bool:
+    """Whether a message the detector lets pass still holds enough worrying words for the
+    NLU's reading of it as a disclosure to count (see `with_the_nlu` in signals.yaml).
+    Questions about the guidance and what is known and in hand are set aside as usual."""
+    sig = signals()
+    cleaned = _without_idioms(plain(text), sig)
+    if not cleaned or (_any(sig.known, cleaned) and not _any(sig.still_new, cleaned)):
+        return False
+    for sentence in _sentences(cleaned):
+        if _any(sig.guidance_question, sentence) and not _any(sig.tells, sentence):
+            continue
+        if sum(weight for weight, m in _terms(sentence, sig) if not _ruled_out(sentence, m, sig)) >= sig.with_the_nlu:
+            return True
     return False
 
 

@@ -25,6 +25,19 @@ def test_a_word_that_is_not_a_slip_is_left_alone():
     assert normalise("the grandparents are brilliant") == "the grandparents are brilliant"
 
 
+@pytest.mark.parametrize("word", ["reuse", "brother", "overnight", "identity", "office", "starting", "cause"])
+def test_an_english_word_is_never_corrected_into_a_word_of_the_guidance(word):
+    # each is one slip from a word the guidance uses (refuse, bother, oversight, identify...)
+    assert normalise(f"the {word} one") == f"the {word} one"
+
+
+def test_a_child_in_need_keeps_its_need():
+    from bot.guidance import registry
+    from bot.guidance.retrieval import index
+
+    assert "child in need" in index(registry()).words("leaving cin soon")
+
+
 # ---- the steps named, and whether they happened --------------------------------------------
 
 

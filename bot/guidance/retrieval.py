@@ -34,7 +34,7 @@ NAMED_DOCUMENT_BOOST = 1.6
 # Words that carry no meaning for choosing a rule (besides bm25s's English stop words).
 CHATTER = """
 actually basically literally just really please thanks hi hey ok okay so like bit quick question
-wondering know want wants need needs mean means meant thing things stuff someone anyone anything
+wondering know want wants mean means meant thing things stuff someone anyone anything
 somebody what's whats tell explain guidance say says said rule rules supposed allowed
 """.split()
 

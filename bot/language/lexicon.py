@@ -16,6 +16,7 @@ from typing import Iterable, Optional
 import yaml
 from bm25s.stopwords import STOPWORDS_EN
 from rapidfuzz import fuzz, process
+from spellchecker import SpellChecker
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 TOKEN = re.compile(r"[a-z0-9]+(?:['/&][a-z0-9]+)*|[^\sa-z0-9]")
@@ -23,6 +24,9 @@ TOKEN = re.compile(r"[a-z0-9]+(?:['/&][a-z0-9]+)*|[^\sa-z0-9]")
 # with the same letter (slips rarely hit the first letter; other words are left alone).
 FUZZY_MIN_LENGTH = 5
 FUZZY_SCORE = 86
+# A word at least this common in English (pyspellchecker's word counts) is a word, not a
+# slip: "reuse" is not corrected to "refuse", nor "redo" to anything.
+ENGLISH_MIN_COUNT = 100
 
 # Everyday words of chat that are not in the guidance but must not be "corrected" into it.
 EVERYDAY = """
@@ -61,6 +65,11 @@ def _lexicon() -> dict:
         "synonyms": sorted(((str(word).lower(), str(meaning).lower()) for meaning, words in (raw.get("synonyms") or {}).items()
                             for word in words), key=lambda kv: -len(kv[0])),
     }
+
+
+@lru_cache(maxsize=1)
+def _english() -> dict[str, int]:
+    return SpellChecker(distance=1).word_frequency.dictionary
 
 
 def plain(text: Optional[str]) -> str:
@@ -113,6 +122,8 @@ class Lexicon:
         if listed is not None:
             return listed
         if len(word) < FUZZY_MIN_LENGTH or word in self.known or not word.isalpha():
+            return word
+        if _english().get(word, 0) >= ENGLISH_MIN_COUNT:
             return word
         found = process.extractOne(word, self._by_letter.get(word[0], ()), scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
         return found[0] if found else word

@@ -31,7 +31,7 @@ PRACTITIONERS = [
 CASES = [
     ("C-1042", "cads-progress-to-caf", "Demo North Team", "Fictional Child Alpha", 35, "sam.sw", "tess.tm", "cleo.clw", "no"),
     ("C-1043", "cads-progress-to-caf", "Demo North Team", "Fictional Child Bravo", 40, "sam.sw", "tess.tm", "cleo.clw", "no"),
-    ("C-1044", "cads-link-existing-caf", "Demo North Team", "Fictional Child Charlie", 70, "sam.sw", "tess.tm", "", "no"),
+    ("C-1044", "cads-link-existing-caf", "Demo North Team", "Fictional Child Charlie", 320, "sam.sw", "tess.tm", "", "no"),
     ("C-1045", "cads-signpost-early-help", "Demo North Team", "Fictional Child Delta", 20, "sam.sw", "tess.tm", "", ""),
     ("C-2001", "step-down-csc-to-caf", "Demo North Team", "Fictional Child Echo", 200, "sam.sw", "tess.tm", "cleo.clw", ""),
     ("C-2002", "step-down-csc-to-caf", "Demo North Team", "Fictional Child Foxtrot", 300, "sam.sw", "tess.tm", "cleo.clw", ""),
@@ -59,6 +59,8 @@ STEPS = [
     ("C-1043", "cads.caf-link-worker-follow-up", 27, None, "cleo.clw"),
     ("C-1043", "cads.lead-professional-agreed", 27, "none_found", "sam.sw"),
     # C-1044: existing CAF continues; a Family Planning Meeting review is due.
+    ("C-1044", "cads.existing-caf-start", 298, None, "sam.sw"),
+    ("C-1044", "cads.existing-caf-latest-family-planning-meeting", 74, None, "sam.sw"),
     ("C-1044", "cads.assessment-outcome", 60, None, "sam.sw"),
     ("C-1044", "cads.recommendation-to-team-manager", 60, None, "sam.sw"),
     ("C-1044", "cads.team-manager-oversight", 59, None, "tess.tm"),

@@ -234,22 +234,40 @@ class _CaseEvaluation:
         if booking:
             view.booked_for = booking.planned_for
 
+    def _anchor(self, rule: Rule) -> Optional[str]:
+        """The step a rule's due date runs from: its first start whose condition holds (None
+        while that turns on a fact not recorded)."""
+        for choice in rule.due.anchors:
+            holds = self.conditions(choice.when).value if choice.when else True
+            if holds is None:
+                return None
+            if holds:
+                return choice.step
+        return None
+
     def _due(self, rule: Rule, view: StepView) -> None:
         if rule.repeat and view.occurrences:
             base, within, earliest = view.done_on, rule.repeat.at_most, rule.repeat.every
         elif rule.due:
-            base = self.done_date(rule.due.anchor_step)
+            anchor = self._anchor(rule)
+            if anchor is None:  # which start applies turns on a fact not recorded
+                view.clock_starts = "runs from: not yet known"
+                return
+            base = self.done_date(anchor)
             within, earliest = rule.due.within, rule.due.earliest
             if rule.repeat and earliest is None:
                 earliest = rule.repeat.every
         else:
             return
         if base is None:
-            anchor = rule.due.anchor_step if rule.due else rule.id
+            anchor = self._anchor(rule) if rule.due else rule.id
             view.clock_starts = f"runs from: {self._title(anchor)} (not yet recorded)"
             return
         view.due_on = self.cal.add(base, within)
         view.due_from = self.cal.add(base, earliest) if earliest else None
+        if rule.due and rule.due.trigger and not (rule.repeat and view.occurrences):
+            view.due_from = view.due_on  # due on the day, if still needed; never overdue
+            return
         if self.today > view.due_on:
             view.overdue = True
             view.days_overdue = (self.today - view.due_on).days

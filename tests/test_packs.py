@@ -75,6 +75,9 @@ def test_a_malformed_pack_is_refused_with_its_reason(tmp_path):
     broken.write_text(text.replace("requires:\n      - {step: cads.assessment-outcome}", "requires:\n      - {step: cads.no-such-step}", 1))
     with pytest.raises(PackError, match="unknown rule cads.no-such-step"):
         load_pack(broken)
+    broken.write_text(text.replace("at: {months: 12}", "at: {months: 12}\n      within: {months: 13}", 1))
+    with pytest.raises(PackError, match="cads.reassessment-at-12-months.*due.at"):
+        load_pack(broken)
 
 
 def test_a_misquoted_rule_is_caught(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from bot.casefile import CaseFile, ConsentRecord, Person, RecordedStep
 from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, evaluate
-from bot.render import pathway_text
+from bot.render import pathway_text, step_line
 
 D = dt.date
 OUTCOME_DAY = D(2026, 11, 10)
@@ -146,6 +146,17 @@ def test_reassessment_is_due_at_twelve_months_and_is_not_the_next_step_before():
     assert view.next_step.rule_id != reassess.rule_id
 
 
+def test_the_reassessment_is_a_trigger_at_twelve_months_never_overdue():
+    # "If all actions on the family plan have not been met within 12 months ... the LP will
+    # complete a reassessment": due on the anniversary if the plan is not met, no later deadline.
+    later = evaluate(case(*SIGNED_OFF), today=D(2028, 3, 1))
+    reassess = later.step("cads.reassessment-at-12-months")
+    assert (reassess.due_from, reassess.due_on) == (D(2027, 11, 10), D(2027, 11, 10))
+    assert not reassess.overdue and reassess.days_overdue == 0 and not reassess.escalation_due
+    assert reassess.timescale == "at 12 months, if still needed"
+    assert "OVERDUE" not in step_line(reassess)
+
+
 def test_agency_disagreement_goes_to_the_team_manager_with_no_invented_timescale():
     view = evaluate(case(("cads.agency-disagreement", D(2026, 11, 12))), today=D(2026, 11, 23))
     resolve = view.step("cads.disagreement-to-team-manager")
@@ -182,3 +193,42 @@ def test_family_planning_meetings_stop_once_the_caf_is_closed():
                   consents=[ConsentRecord("engage", "given", D(2026, 11, 12))])
     review = evaluate(closed, today=D(2027, 3, 1)).step("cads.family-plan-review")
     assert review.state == NOT_APPLICABLE and not review.overdue
+
+
+LINKED = "cads-link-existing-caf"
+TOLD = SIGNED_OFF + [("cads.update-referrer", D(2026, 11, 12))]
+
+
+def test_on_the_existing_caf_the_meetings_wait_for_its_latest_meeting_not_an_initial_one():
+    view = evaluate(case(*TOLD, pathway=LINKED), today=D(2026, 11, 23))
+    review = view.step("cads.family-plan-review")
+    assert review.state == BLOCKED
+    assert review.blockers == ["the existing CAF's latest Family Planning Meeting is not recorded"]
+    assert "existing CAF: its latest Family Planning Meeting" in review.clock_starts
+    assert view.step("cads.strengthened-plan").state == TODO
+    assert view.step("cads.strengthened-plan").due_on is None  # the document sets no timescale
+
+
+def test_the_existing_cafs_clocks_run_from_its_own_dates():
+    # Existing CAF started Mon 12 Jan 2026; its latest FPM Thu 22 Oct 2026: the next from
+    # Thu 3 Dec (+ 42 days) by Thu 17 Dec 2026 (+ 56); the reassessment at Tue 12 Jan 2027.
+    steps = TOLD + [("cads.existing-caf-start", D(2026, 1, 12)),
+                    ("cads.existing-caf-latest-family-planning-meeting", D(2026, 10, 22))]
+    view = evaluate(case(*steps, pathway=LINKED), today=D(2026, 11, 23))
+    review = view.step("cads.family-plan-review")
+    assert review.state == TODO and (review.due_from, review.due_on) == (D(2026, 12, 3), D(2026, 12, 17))
+    reassess = view.step("cads.reassessment-at-12-months")
+    assert reassess.due_on == D(2027, 1, 12)  # not 12 months from the CADS outcome (10 Nov 2027)
+    # A review held Wed 9 Dec 2026: the next from Wed 20 Jan by Wed 3 Feb 2027.
+    later = evaluate(case(*steps, ("cads.family-plan-review", D(2026, 12, 9)), pathway=LINKED), today=D(2026, 12, 10))
+    review = later.step("cads.family-plan-review")
+    assert (review.due_from, review.due_on) == (D(2027, 1, 20), D(2027, 2, 3))
+
+
+def test_a_new_caf_still_counts_from_the_initial_meeting_and_the_outcome():
+    view = evaluate(case(*TOLD, ("cads.initial-family-planning-meeting", D(2026, 11, 20)),
+                         lead_professional=Person("Lee Lead", role="school")), today=D(2026, 11, 23))
+    review = view.step("cads.family-plan-review")
+    assert review.state == TODO and review.due_on == D(2027, 1, 15)
+    assert view.step("cads.reassessment-at-12-months").due_on == D(2027, 11, 10)
+    assert "cads.existing-caf-start" not in [s.rule_id for s in view.steps]  # only on the existing CAF's path

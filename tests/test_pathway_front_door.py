@@ -260,6 +260,21 @@ def test_section_47_family_informed_first_unless_an_exception_applies():
     assert any("a serious; or" in c.quote for c in rule.citations)
 
 
+@pytest.mark.parametrize("outcome", ["family_informed", "exception_unjustified_delay"])
+def test_after_a_section_47_concern_no_other_practitioner_is_involved_before_the_family_is_informed(outcome):
+    # "the family should be informed before concerns are discussed with other practitioners
+    # unless, doing so would: ..." (3.1 Consent): clarifying needs with the agencies involved waits.
+    made = [("frontdoor.contact-made", CONTACT_DAY), ("frontdoor.section-47-concern", CONTACT_DAY)]
+    waiting = view_of(*made, consents=[engage("given")]).step("frontdoor.clarify-needs")
+    assert waiting.state == BLOCKED
+    assert waiting.blockers == ["a Section 47 concern is recorded: the family are informed first (or an exception "
+                                "is recorded) before concerns are discussed with other practitioners"]
+    informed = made + [("frontdoor.section-47-inform-family-first", CONTACT_DAY, outcome)]
+    assert view_of(*informed, consents=[engage("given")]).step("frontdoor.clarify-needs").state == TODO
+    no_concern = view_of(("frontdoor.contact-made", CONTACT_DAY), consents=[engage("given")])
+    assert no_concern.step("frontdoor.clarify-needs").state == TODO
+
+
 @pytest.mark.parametrize(
     "outcome, accepted, not_accepted, eha",
     [

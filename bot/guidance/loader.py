@@ -15,6 +15,7 @@ from bot.guidance.model import (
     PARTS,
     PERIOD_UNITS,
     RULE_KINDS,
+    AnchorChoice,
     Citation,
     Due,
     Escalation,
@@ -47,6 +48,19 @@ class _Document:
     file: str
     title: str
     name: str  # what practitioners call it ("CADS"), for short references
+
+
+def _anchors(raw: Any, where: str) -> tuple[AnchorChoice, ...]:
+    """``due.from``: {step: ID}, or a list of {when: COND, step: ID} ending with {step: ID}."""
+    choices = raw if isinstance(raw, list) else [raw or {}]
+    anchors = []
+    for choice in choices:
+        if not isinstance(choice, dict) or not choice.get("step"):
+            raise PackError(f"{where}: due.from must name a step, e.g. {{step: ...}}, or list {{when: ..., step: ...}}")
+        anchors.append(AnchorChoice(choice["step"], _check_condition(choice["when"], where) if "when" in choice else None))
+    if anchors[-1].when is not None:
+        raise PackError(f"{where}: due.from's last choice must have no when (it is the otherwise)")
+    return tuple(anchors)
 
 
 def _period(raw: Any, where: str) -> Period:
@@ -114,10 +128,14 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
     due = None
     if raw.get("due"):
         d = raw["due"]
-        anchor = (d.get("from") or {}).get("step")
-        if not anchor:
-            raise PackError(f"{where}: due.from must name a step, e.g. {{step: ...}}")
-        due = Due(anchor, _period(d.get("within"), where), _period(d["earliest"], where) if d.get("earliest") else None)
+        anchors = _anchors(d.get("from"), where)
+        if d.get("at") is not None:
+            if d.get("within") is not None or d.get("earliest") is not None:
+                raise PackError(f"{where}: due.at (a trigger date) goes without due.within and due.earliest")
+            due = Due(anchors, _period(d["at"], where), None, trigger=True)
+        else:
+            due = Due(anchors, _period(d.get("within"), where),
+                      _period(d["earliest"], where) if d.get("earliest") else None)
     repeat = None
     if raw.get("repeat"):
         r = raw["repeat"]
@@ -244,7 +262,8 @@ def _check_references(pack: Pack) -> None:
         where = f"{pack.id}: rule {rule.id}"
         conds = [c for c in (rule.when, *rule.requires) if c] + [o.when for o in rule.owners if o.when]
         named = [s for c in conds for s in _condition_steps(c)]
-        named += [x for x in (rule.each, rule.due.anchor_step if rule.due else None) if x]
+        named += [s for a in (rule.due.anchors if rule.due else ()) if a.when for s in _condition_steps(a.when)]
+        named += [x for x in (rule.each, *(rule.due.anchor_steps if rule.due else ())) if x]
         for step in named:
             if step not in pack.rules:
                 raise PackError(f"{where}: refers to unknown rule {step}")

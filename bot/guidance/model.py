@@ -50,10 +50,25 @@ class Period:
 
 
 @dataclass(frozen=True)
+class AnchorChoice:
+    """One of a due date's possible starts: this step, where ``when`` holds."""
+    step: str
+    when: Optional[dict] = None
+
+
+@dataclass(frozen=True)
 class Due:
-    anchor_step: str
+    # What the clock runs from: the first choice whose `when` holds (as owner choices are read).
+    anchors: tuple[AnchorChoice, ...]
     within: Period
     earliest: Optional[Period] = None
+    # `at:` in a pack: the date a step falls due if it is still needed ("if ... not met
+    # within 12 months"), a trigger and not a deadline: it is never overdue.
+    trigger: bool = False
+
+    @property
+    def anchor_steps(self) -> tuple[str, ...]:
+        return tuple(a.step for a in self.anchors)
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,8 @@ class Rule:
         """The rule's timescale in words, as the pack states it."""
         if self.repeat:
             return f"every {self.repeat.every.describe()} (at most {self.repeat.at_most.describe()})"
+        if self.due and self.due.trigger:
+            return f"at {self.due.within.describe()}, if still needed"
         if self.due:
             return f"within {self.due.within.describe()}"
         return None

@@ -80,18 +80,19 @@ def test_allocation_on_christmas_eve_clocks_skip_christmas_boxing_day_and_new_ye
     assert not view.overdue
 
 
-def test_telephone_contact_overdue_after_two_working_days_escalates_to_the_line_manager():
+def test_telephone_contact_overdue_after_two_working_days_escalates_to_whoever_local_policy_names():
     # Wed 30 Dec 2026 is the last day: not overdue, no escalation.
     phone = view_of(today=D(2026, 12, 30)).step("earlyhelp.telephone-contact")
     assert phone.state == TODO and not phone.overdue and not phone.escalation_due
-    assert phone.escalate_after == D(2026, 12, 30) and phone.escalate_to == "line_manager"
+    # "leads to an escalation process" names no one: who it goes to is local policy
+    assert phone.escalate_after == D(2026, 12, 30) and phone.escalate_to is None
     # Thu 31 Dec 2026: one day overdue, the escalation is due at once (after 0 working days).
     view = view_of(today=D(2026, 12, 31))
     phone = view.step("earlyhelp.telephone-contact")
     assert phone.overdue and phone.days_overdue == 1 and phone.escalation_due
     assert phone.owner_label == "worker" and phone.owner_name == "Wren Worker"
     escalation = registry().rule("earlyhelp.telephone-contact").escalate
-    assert escalation.to == "line_manager" and "escalation process" in escalation.citation.quote
+    assert escalation.to is None and "escalation process" in escalation.citation.quote
     # Personal contact (5 working days) is not overdue until Wed 6 Jan 2027.
     assert not view.step("earlyhelp.personal-contact").overdue
     assert not view_of(today=D(2027, 1, 5)).step("earlyhelp.personal-contact").overdue

@@ -53,7 +53,8 @@ def test_dry_run_prints_what_would_be_sent_and_writes_nothing(env, fake_slack, c
     out = capsys.readouterr().out
     assert out.startswith("slack C0DEFAULT: 3 reminders (one digest)")
     assert "[new] Escalation due: C-7001 — Telephone contact with the family" in out
-    assert "escalate to line manager" in out and "(The Early Help Process, § First Contact)" in out
+    assert "escalate to team manager" in out  # EHBOT_LOCAL_ESCALATION_TO unset: the team manager
+    assert "(The Early Help Process, § First Contact; who it goes to is local policy (not in the guidance))" in out
     assert count(env) == 0 and fake_slack.post_calls == 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from conftest import add_case
 from fakes import early_help_case
 from sqlalchemy import event, func, select
@@ -146,3 +147,13 @@ def _cads_case_with_overdue_fpm(session, people):
     repo.record_consent(case.reference, "engage", "given", dt.date(2026, 10, 20), "sw.jones")
     session.commit()
     return case
+
+
+@pytest.mark.parametrize("setting, label", [(None, "team manager"), ("line_manager", "line manager")])
+def test_an_escalation_the_guidance_directs_at_no_one_goes_where_local_policy_says(session, people, setting, label):
+    # "Failure to contact the family within 2 working days leads to an escalation process": to no one named.
+    early_help_case(session, people, "C-7001", dt.date(2026, 11, 16))
+    scan(session, settings=ReminderSettings(**({"local_escalation_to": setting} if setting else {})))
+    session.commit()
+    row = session.execute(select(Reminder).where(Reminder.stage == "escalated")).scalar_one()
+    assert (row.rule_id, row.escalate_to_label, row.escalate_to_username) == ("earlyhelp.telephone-contact", label, "tm.patel")

@@ -77,7 +77,8 @@ def test_a_post_names_the_case_step_due_date_owner_rule_and_citation(migrated, e
     assert "Telephone contact with the family" in blocks
     assert "2026-11-18 (5 days overdue)" in blocks and "2026-11-23 (today)" in blocks
     assert "*Owner*\\n<@U1SW> (worker)" in blocks  # the owner's Slack id is known: a mention
-    assert "*Escalate to*\\nline manager" in blocks  # the manager has no Slack id: the guidance's role name
+    assert "*Escalate to*\\nteam manager" in blocks  # the manager has no Slack id: the role's name
+    assert "who it goes to is local policy (not in the guidance)" in blocks  # the guidance names no one
     assert "earlyhelp.telephone-contact" in blocks
     assert "The Early Help Process, \\u00a7 First Contact" in blocks
     assert fake_slack.posts[0]["metadata"]["event_type"] == "ehbot_reminder"

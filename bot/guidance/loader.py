@@ -144,7 +144,7 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
     if raw.get("escalate"):
         e = raw["escalate"]
         escalate = Escalation(
-            _period(e.get("after"), where), e.get("to", "team_manager"), _citation(e.get("citation"), doc, where)
+            _period(e.get("after"), where), e.get("to"), _citation(e.get("citation"), doc, where)
         )
     if kind == "consent" and raw.get("consent") not in ("engage", "share"):
         raise PackError(f"{where}: a consent rule says consent: engage or consent: share")

@@ -80,7 +80,9 @@ class Repeat:
 @dataclass(frozen=True)
 class Escalation:
     after: Period
-    to: str
+    # The role it goes to; None where the document does not say (the deployment's local
+    # policy, EHBOT_LOCAL_ESCALATION_TO, then decides, and posts say so).
+    to: Optional[str]
     citation: Citation
 
 

@@ -160,7 +160,8 @@ def _evaluate(case: CaseFile, today: dt.date, cal: WorkingCalendar, settings: Re
         stage, local = reached
         escalate_label = escalate_user = None
         if stage == "escalated":
-            role = settings.local_escalation_to if local else step.escalate_to
+            # Where the guidance names no one, the deployment's choice (labelled local policy in posts).
+            role = settings.local_escalation_to if local or step.escalate_to is None else step.escalate_to
             pack = registry.packs[registry.rule(step.rule_id).pack]
             escalate_label, escalate_user = pack.role_name(role), _who(case, role)
         found.append(DueReminder(

@@ -57,6 +57,8 @@ def item_for(row: Claimed, handles: dict, registry, today) -> ReminderItem:
         reason = "rule no longer in the active guidance"
     elif row.stage == "escalated" and row.local_policy:
         reason = "escalation by local policy (not in the guidance)"
+    elif row.stage == "escalated" and rule.escalate and rule.escalate.to is None:
+        reason = f"{rule.escalate.citation.short()}; who it goes to is local policy (not in the guidance)"
     elif row.stage == "escalated" and rule.escalate:
         reason = rule.escalate.citation.short()
     else:

@@ -40,6 +40,16 @@ def test_the_newer_words_get_the_documents_answer(chat):
     assert "final CIN" in reply.text and "Step-down guidance" in reply.text
 
 
+def test_an_answer_from_a_document_past_its_review_date_says_so_in_one_line(chat, monkeypatch):
+    # The Front Door document: "Document review date 02.02.16".
+    question = "can I ring the front door before the parents agree to it?"
+    line = "The Front Door guidance was due for review by Tue 2 Feb 2016: check it is still current."
+    assert chat.respond("sam.sw", question).text.splitlines().count(line) == 1
+    assert "due for review" not in chat.respond("sam.sw", "who gets consent after a cads outcome?").text
+    monkeypatch.setenv("EHBOT_TODAY", "2016-02-02")  # on the day itself, still current
+    assert "due for review" not in chat.respond("sam.sw", question).text
+
+
 def test_a_question_the_documents_do_not_answer_says_so(chat):
     reply = chat.respond("sam.sw", "how long can a child stay in an emergency foster placement?")
     assert "doesn't" in reply.text or "not something" in reply.text

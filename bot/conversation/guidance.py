@@ -17,6 +17,7 @@ from typing import Optional
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from bot import clock
 from bot.conversation import wording
 from bot.conversation.reply import Reply
 from bot.guidance import registry
@@ -89,6 +90,9 @@ def answer(question: str) -> Reply:
     gaps = _beyond(question, best.rule) or (unknown if len(unknown) >= 2 and best.score < WEAK_MATCH else [])
     text = wording.guidance_answer(best.rule, no_timescale=no_timescale, gaps=tuple(gaps[:2]),
                                    also=second.rule if second else None, unspecified=unspecified)
+    pack = registry().packs[best.rule.pack]
+    if pack.review_by is not None and clock.today() > pack.review_by:
+        text += "\n" + wording.past_its_review_date(pack.name, pack.review_by)
     buttons = []
     if second is not None and second.rule.pack != best.rule.pack:
         # Two documents answer alike: both are given, and either can be asked about alone.

@@ -448,6 +448,10 @@ def path_differs(recorded_title: str) -> str:
 
 # ---- guidance -------------------------------------------------------------------------
 
+def past_its_review_date(document: str, review_by: dt.date) -> str:
+    return f"The {document} guidance was due for review by {day(review_by)}: check it is still current."
+
+
 def guidance_answer(rule: Rule, no_timescale: bool = False, gaps: tuple[str, ...] = (),
                     also: Optional[Rule] = None, unspecified: Optional[str] = None) -> str:
     lines = []

@@ -5,6 +5,7 @@ local authority editing its pack learns of a mistake before a practitioner does.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -61,6 +62,14 @@ def _anchors(raw: Any, where: str) -> tuple[AnchorChoice, ...]:
     if anchors[-1].when is not None:
         raise PackError(f"{where}: due.from's last choice must have no when (it is the otherwise)")
     return tuple(anchors)
+
+
+def _date(raw: Any, where: str) -> Optional[dt.date]:
+    if raw is None:
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    raise PackError(f"{where}: {raw!r} is not a date (YYYY-MM-DD)")
 
 
 def _period(raw: Any, where: str) -> Period:
@@ -201,6 +210,8 @@ def load_pack(path: Path) -> Pack:
         name=document.name,
         called=tuple(str(c).lower() for c in doc.get("called") or ()),
         source=Path(path),
+        dated=_date(doc.get("dated"), f"{path}: document.dated"),
+        review_by=_date(doc.get("review_by"), f"{path}: document.review_by"),
     )
     for rule_raw in raw.get("rules") or ():
         rule = _rule(rule_raw, pack_id, document)

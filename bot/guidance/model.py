@@ -1,6 +1,7 @@
 """Guidance packs as typed data: rules, citations, timescales, pathways."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -164,6 +165,9 @@ class Pack:
     # every section heading of the document, in order, with why no rule encodes it (None: rules cite it)
     sections: list[tuple[str, Optional[str]]] = field(default_factory=list)
     source: Any = None  # path of the YAML file
+    # The document's own date and review date, where it gives them.
+    dated: Optional[dt.date] = None
+    review_by: Optional[dt.date] = None
 
     def role_name(self, role: str) -> str:
         return self.roles.get(role, role.replace("_", " "))

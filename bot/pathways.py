@@ -16,12 +16,13 @@ from bot.conditions import ConditionEvaluator, Verdict
 from bot.guidance import Registry, registry as default_registry
 from bot.guidance.model import Citation, Rule
 
-DONE, TODO, BLOCKED, NOT_APPLICABLE, NEEDS_INFORMATION = (
+DONE, TODO, BLOCKED, NOT_APPLICABLE, NEEDS_INFORMATION, OPTION = (
     "done",
     "todo",
     "blocked",
     "not_applicable",
     "needs_information",
+    "option",  # offered by the document ("may"), not owed: never next, never reminded
 )
 
 # The documents name roles in their own words; these are the case's people who
@@ -181,6 +182,9 @@ class _CaseEvaluation:
         self._history(rule, view)
         if rule.repeat is None and self._is_done(rule.id):
             view.state = DONE
+            return view
+        if rule.optional:
+            view.state = OPTION
             return view
         consent = self._consent_status(rule)
         if consent is not None and consent.status == CONSENT_DECLINED:

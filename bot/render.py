@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, PathwayView, StepView
+from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, OPTION, TODO, PathwayView, StepView
 
 STATE_WORDS = {
     DONE: "done",
     TODO: "to do",
     BLOCKED: "blocked",
     NOT_APPLICABLE: "not applicable",
+    OPTION: "option",
     NEEDS_INFORMATION: "needs information",
 }
 
@@ -23,6 +24,8 @@ def day(d: Optional[dt.date]) -> str:
 def due_words(step: StepView) -> str:
     if step.state == DONE:
         return f"done {day(step.done_on)}" + (f" by {step.done_by}" if step.done_by else "")
+    if step.state == OPTION:
+        return "an option the guidance offers, not owed"
     if step.due_on:
         if step.due_from == step.due_on:
             text = f"due on {day(step.due_on)}"

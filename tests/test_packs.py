@@ -78,6 +78,11 @@ def test_a_malformed_pack_is_refused_with_its_reason(tmp_path):
     broken.write_text(text.replace("at: {months: 12}", "at: {months: 12}\n      within: {months: 13}", 1))
     with pytest.raises(PackError, match="cads.reassessment-at-12-months.*due.at"):
         load_pack(broken)
+    broken.write_text(text.replace("    kind: event\n    owner: lead_professional\n", "    kind: event\n    optional: true\n    owner: lead_professional\n", 1)
+                      .replace("      - {step: cads.update-referrer, reason: the referrer has not been told the outcome}",
+                               "      - {step: cads.existing-caf-start}"))
+    with pytest.raises(PackError, match="cads.existing-caf-start, which is optional"):
+        load_pack(broken)
 
 
 def test_a_misquoted_rule_is_caught(tmp_path):

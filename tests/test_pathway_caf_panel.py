@@ -10,7 +10,8 @@ import datetime as dt
 
 from bot.casefile import CaseFile, ConsentRecord, Person, RecordedStep
 from bot.guidance import registry
-from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, evaluate
+from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, OPTION, TODO, evaluate
+from bot.render import pathway_text
 
 D = dt.date
 TODAY = D(2027, 3, 1)
@@ -66,14 +67,16 @@ def test_each_reason_in_the_documents_list_is_an_outcome_and_cited():
     assert len(rule.also_cites) == 4
 
 
-def test_a_stuck_caf_seeks_the_caf_teams_help_before_the_request():
+def test_the_caf_teams_help_on_the_ground_is_an_option_nothing_waits_for():
+    # "where the issues cannot be resolved 'on the ground' with the help of the CAF Team" is the
+    # panel's remit, not a step ordered before the request.
     view = view_of(("cafpanel.reason-to-bring", D(2027, 2, 10), "disengaged_no_safeguarding"))
-    assert view.step("cafpanel.caf-team-help-on-the-ground").state == TODO
-    request = view.step("cafpanel.request-via-caf-team")
-    assert request.state == BLOCKED
-    assert request.blockers == ["the CAF Team's help on the ground has not been sought yet"]
-    view = view_of(*STUCK[:2])
+    help_first = view.step("cafpanel.caf-team-help-on-the-ground")
+    assert help_first.state == OPTION and not help_first.open
     assert view.step("cafpanel.request-via-caf-team").state == TODO
+    assert view.next_step.rule_id == "cafpanel.request-via-caf-team"
+    assert "[option] Seek the CAF Team's help" in pathway_text(view, show_all=True)
+    assert view_of(*STUCK[:2]).step("cafpanel.caf-team-help-on-the-ground").state == DONE
 
 
 def test_logging_unmet_needs_goes_straight_to_the_request():

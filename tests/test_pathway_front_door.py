@@ -13,7 +13,7 @@ import pytest
 
 from bot.casefile import CaseFile, ConsentRecord, Person, RecordedStep
 from bot.guidance import registry
-from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, evaluate
+from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, OPTION, TODO, evaluate
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -352,7 +352,7 @@ def test_child_and_family_assessment_follows_the_area_teams_decision():
 @pytest.mark.parametrize(
     "outcome, expected",
     [
-        ("universal_or_targeted", {"discussion": TODO, "lead": TODO, "cin": NOT_APPLICABLE, "s47": NOT_APPLICABLE}),
+        ("universal_or_targeted", {"discussion": TODO, "lead": OPTION, "cin": NOT_APPLICABLE, "s47": NOT_APPLICABLE}),
         ("child_in_need", {"discussion": NOT_APPLICABLE, "lead": NOT_APPLICABLE, "cin": TODO, "s47": NOT_APPLICABLE}),
         ("section_47", {"discussion": NOT_APPLICABLE, "lead": NOT_APPLICABLE, "cin": NOT_APPLICABLE, "s47": TODO}),
     ],

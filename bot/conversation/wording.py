@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 
 from bot.casefile import CONSENT_TO_ENGAGE, LAWFUL_BASIS_TO_SHARE, CaseFile
 from bot.guidance.model import Citation, Rule
-from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, PathwayView, StepView
+from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, OPTION, TODO, PathwayView, StepView
 from bot.render import day, due_words
 
 # ---- plumbing --------------------------------------------------------------------------
@@ -174,6 +174,7 @@ STATUS_GROUPS = (
     ("Blocked", lambda s: s.state == BLOCKED and not s.overdue),
     ("To do", lambda s: s.state == TODO and not s.overdue),
     ("Needs information", lambda s: s.state == NEEDS_INFORMATION),
+    ("Options (not owed)", lambda s: s.state == OPTION),
     ("Done", lambda s: s.state == DONE),
 )
 SHORT_STATUS_ROWS = 3
@@ -310,6 +311,8 @@ def may_i(step: StepView, reference: str) -> str:
         first = f"Not yet on {reference}: {'; '.join(step.blockers)}."
     elif step.state == NEEDS_INFORMATION:
         first = f"I can't tell yet: {step.title} on {reference} depends on {'; '.join(step.missing)}."
+    elif step.state == OPTION:
+        first = f"Yes, if it helps: {step.title} is an option the guidance offers on {reference}, not a step you owe."
     else:
         first = f"No: {step.title} doesn't apply on {reference} as things stand."
     lines = [first]

@@ -165,6 +165,8 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
         raise PackError(f"{where}: part_of is one of {', '.join(PARTS)}")
     if raw.get("asks") and kind != "knowledge":
         raise PackError(f"{where}: only a knowledge rule lists asks (the questions it answers)")
+    if raw.get("optional") not in (None, True, False) or (raw.get("optional") and (raw.get("due") or raw.get("repeat"))):
+        raise PackError(f"{where}: optional is true or false, and an optional step has no due date")
     return Rule(
         id=rid,
         pack=pack_id,
@@ -187,6 +189,7 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
         topics=tuple(raw.get("topics") or ()),
         asks=tuple(" ".join(str(a).split()) for a in raw.get("asks") or ()),
         part_of=raw.get("part_of"),
+        optional=bool(raw.get("optional")),
     )
 
 
@@ -269,8 +272,12 @@ def _sections(raw: Any, pack: Pack) -> list[tuple[str, Optional[str]]]:
 
 
 def _check_references(pack: Pack) -> None:
+    optional = {r.id for r in pack.rules.values() if r.optional}
     for rule in pack.rules.values():
         where = f"{pack.id}: rule {rule.id}"
+        waits_for = {s for c in rule.requires for s in _condition_steps(c)} & optional
+        if waits_for:
+            raise PackError(f"{where}: requires {', '.join(sorted(waits_for))}, which is optional (nothing waits for an option)")
         conds = [c for c in (rule.when, *rule.requires) if c] + [o.when for o in rule.owners if o.when]
         named = [s for c in conds for s in _condition_steps(c)]
         named += [s for a in (rule.due.anchors if rule.due else ()) if a.when for s in _condition_steps(a.when)]

@@ -121,6 +121,9 @@ class Rule:
     # "ladder": a rung of the lead professional ladder; "checklist": a pre-closure check;
     # "safeguarding": what the reply to a disclosure of harm cites.
     part_of: Optional[str] = None
+    # The document offers it ("may discuss this with the relevant TSL"): shown as an option,
+    # never owed, never next, never reminded, and nothing waits for it.
+    optional: bool = False
 
     @property
     def citations(self) -> tuple[Citation, ...]:

@@ -232,3 +232,22 @@ def test_a_new_caf_still_counts_from_the_initial_meeting_and_the_outcome():
     assert review.state == TODO and review.due_on == D(2027, 1, 15)
     assert view.step("cads.reassessment-at-12-months").due_on == D(2027, 11, 10)
     assert "cads.existing-caf-start" not in [s.rule_id for s in view.steps]  # only on the existing CAF's path
+
+
+def test_consent_the_social_worker_could_not_gain_moves_to_the_lead_professional_before_the_caf():
+    # "If the social worker has been unable to gain this consent then the Lead Professional will
+    # do so prior to initiating the CAF."
+    lead = Person("Lee Lead", role="school")
+    view = evaluate(case(*TOLD, lead_professional=lead), today=D(2026, 11, 23))
+    assert view.step("cads.informed-consent").owner_label == "Social Worker"
+    start = view.step("cads.caf-initiated")
+    assert start.state == BLOCKED and start.due_on is None
+    assert start.blockers == ["informed consent from the parent/carer is not recorded (it comes before the CAF is initiated)"]
+    couldnt = TOLD + [("cads.consent-not-gained-by-social-worker", D(2026, 11, 13))]
+    view = evaluate(case(*couldnt, lead_professional=lead), today=D(2026, 11, 23))
+    consent = view.step("cads.informed-consent")
+    assert consent.state == TODO and consent.owner_label == "Lead Professional" and consent.owner_name == "Lee Lead"
+    given = ConsentRecord("engage", "given", D(2026, 11, 18), given_by="mother", obtained_by="lee")
+    view = evaluate(case(*couldnt, lead_professional=lead, consents=[given]), today=D(2026, 11, 23))
+    assert view.step("cads.informed-consent").state == DONE
+    assert view.step("cads.caf-initiated").state == TODO

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from bot.casefile import CaseFile, ConsentRecord, Person, RecordedStep
+from bot.guidance import registry
 from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, TODO, evaluate
 from bot.render import pathway_text, step_line
 
@@ -172,6 +173,12 @@ def test_signpost_to_early_help_goes_to_the_cadsso_team_manager():
     assert view.step("cads.progress-to-cadsso-team-manager").state == TODO
     with pytest.raises(KeyError):
         view.step("cads.initial-family-planning-meeting")
+    allocation = view.step("cads.cadsso-allocation")
+    assert allocation.state == BLOCKED and allocation.owner_label == "CADSSO Team Manager"
+    progressed = SIGNED_OFF + [("cads.progress-to-cadsso-team-manager", D(2026, 11, 12))]
+    view = evaluate(case(*progressed, pathway="cads-signpost-early-help"), today=D(2026, 11, 23))
+    assert view.step("cads.cadsso-allocation").state == TODO and view.step("cads.cadsso-allocation").due_on is None
+    assert registry().rule("cads.cadsso-allocation").outcomes == ("allocated", "allocated_caf_initiated")
 
 
 def test_text_view_names_the_next_step_its_citation_and_due_dates():

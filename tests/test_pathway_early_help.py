@@ -275,3 +275,21 @@ def test_the_six_month_review_is_not_owed_before_the_six_month_stage():
     review = view.step("earlyhelp.caf-review-6-months")
     assert review.due_from == review.due_on == D(2027, 6, 24)
     assert view.next_step is None or view.next_step.rule_id != "earlyhelp.caf-review-6-months"
+
+
+def test_supervision_is_part_of_the_intervention_monthly_with_its_record_in_10_and_20_working_days():
+    # Allocated Thu 24 Dec 2026: the first supervision by Sun 24 Jan 2027 (a calendar month).
+    view = view_of(today=D(2027, 1, 4))
+    supervision = view.step("earlyhelp.supervision")
+    assert supervision.state == TODO and supervision.due_on == D(2027, 1, 24) and supervision.owner_label == "line manager"
+    assert view.step("earlyhelp.supervision-record-returned").state == NOT_APPLICABLE
+    # Held Mon 18 Jan 2027: the record back to the worker by Mon 1 Feb (10 working days),
+    # on CareFirst and authorised by Mon 15 Feb (20); the next supervision by Thu 18 Feb.
+    held = [("earlyhelp.supervision", D(2027, 1, 18))]
+    view = view_of(*held, today=D(2027, 1, 19))
+    assert view.step("earlyhelp.supervision-record-returned").due_on == D(2027, 2, 1)
+    assert view.step("earlyhelp.supervision-record-authorised").due_on == D(2027, 2, 15)
+    assert view.step("earlyhelp.supervision").due_on == D(2027, 2, 18)
+    later = view_of(*held, ("earlyhelp.supervision-record-returned", D(2027, 1, 29)), today=D(2027, 2, 2))
+    assert later.step("earlyhelp.supervision-record-returned").state == DONE
+    assert not later.step("earlyhelp.supervision-record-authorised").overdue

@@ -11,7 +11,7 @@ import datetime as dt
 from bot.calendar import WorkingCalendar
 from bot.casefile import CaseFile, ConsentRecord, Person, RecordedStep
 from bot.guidance import registry
-from bot.pathways import BLOCKED, DONE, NOT_APPLICABLE, TODO, evaluate
+from bot.pathways import BLOCKED, DONE, NOT_APPLICABLE, OPTION, TODO, evaluate
 from bot.render import pathway_text
 
 D = dt.date
@@ -354,3 +354,37 @@ def test_steps_without_a_timescale_say_so():
         assert view.step(rid).timescale is None and view.step(rid).due_on is None, rid
     assert "Send a copy of the CIN minutes" in pathway_text(view)
     assert "the guidance sets no timescale" in pathway_text(view)
+
+
+CAF_ROUTE = [
+    "stepdown.informed-consent", "stepdown.lead-professional-agreed", "stepdown.step-down-caf-assessment",
+    "stepdown.smart-family-plan", "stepdown.send-minutes-caf-and-plan", "stepdown.referral-to-ehm",
+    "stepdown.initial-family-planning-meeting", "stepdown.family-plan-review", "stepdown.reassessment-at-12-months",
+]
+
+
+def test_a_planned_step_down_to_universal_services_has_no_caf_but_still_sends_the_cin_minutes():
+    # "plan to step down to CAF or universal services": planned from the start, not only when no
+    # lead professional can be found.
+    view = run(case(*BEFORE_CIN), today=D(2026, 12, 7))
+    assert view.step("stepdown.planned-step-down-to-universal").state == OPTION
+    assert view.step("stepdown.send-cin-minutes").state == NOT_APPLICABLE
+    planned = BEFORE_CIN + [("stepdown.planned-step-down-to-universal", D(2026, 12, 4))]
+    view = run(case(*planned), today=D(2026, 12, 7))
+    assert {view.step(rid).state for rid in CAF_ROUTE} == {NOT_APPLICABLE}
+    assert view.step("stepdown.final-cin-meeting").state == TODO  # no consent for a CAF or lead professional needed
+    assert view.step("stepdown.send-cin-minutes").blockers == [NO_FINAL_CIN]
+    held = planned + [("stepdown.final-cin-meeting", FINAL_CIN)]
+    view = run(case(*held), today=D(2027, 1, 12))
+    assert view.step("stepdown.send-cin-minutes").state == TODO
+    assert view.step("stepdown.case-closure-summary").state == TODO
+    assert "Family Planning" not in pathway_text(view)
+
+
+def test_the_cin_minutes_are_still_sent_when_the_ladder_ends_in_universal_services():
+    steps = BEFORE_CIN + [("stepdown.lead-professional-agreed", D(2026, 12, 7), "none_found"),
+                          (LADDER[0], D(2026, 12, 8)), (LADDER[1], D(2026, 12, 10), "none_found"),
+                          (LADDER[2], D(2026, 12, 14), "none_found")]
+    view = run(case(*steps), today=D(2026, 12, 15))
+    assert view.step("stepdown.send-cin-minutes").state == BLOCKED
+    assert view.step("stepdown.send-minutes-caf-and-plan").state == NOT_APPLICABLE

@@ -275,7 +275,8 @@ def _check_references(pack: Pack) -> None:
     optional = {r.id for r in pack.rules.values() if r.optional}
     for rule in pack.rules.values():
         where = f"{pack.id}: rule {rule.id}"
-        waits_for = {s for c in rule.requires for s in _condition_steps(c)} & optional
+        # An option may be one way to meet a requirement (inside any:), never the requirement itself.
+        waits_for = {c["step"] for c in rule.requires if "step" in c} & optional
         if waits_for:
             raise PackError(f"{where}: requires {', '.join(sorted(waits_for))}, which is optional (nothing waits for an option)")
         conds = [c for c in (rule.when, *rule.requires) if c] + [o.when for o in rule.owners if o.when]

@@ -52,6 +52,29 @@ def available() -> bool:
     return DEV.is_dir()
 
 
+def arguments(description: str, core_help: str, rest_help: str, argv: Optional[list] = None, extra=None):
+    """The options both development-set benchmarks take (--rest, --core, --quick, --results-dir),
+    parsed; ``extra(parser)`` adds a benchmark's own."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rest", metavar="URL", help=rest_help)
+    parser.add_argument("--core", action="store_true", help=core_help)
+    if extra:
+        extra(parser)
+    parser.add_argument("--quick", action="store_true", help="(accepted for make bench; the set is small)")
+    parser.add_argument("--results-dir", type=Path)
+    return parser.parse_args(argv)
+
+
+def missing() -> bool:
+    """True (and says so) when there is no development set to play."""
+    if available():
+        return False
+    print(f"no development set at {DEV} (set EHBOT_EVAL_DEV): nothing measured")
+    return True
+
+
 def load(name: str):
     return yaml.safe_load((DEV / name).read_text(encoding="utf-8"))
 

@@ -12,7 +12,6 @@ are never printed.
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
@@ -53,14 +52,9 @@ def measure(alarm, items, out=print, label="") -> tuple[float, float, list[str]]
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rest", metavar="URL", help="play over REST to this running stack")
-    parser.add_argument("--core", action="store_true", help="the detector and the core only: start no stack")
-    parser.add_argument("--quick", action="store_true", help="(accepted for make bench; the set is small)")
-    parser.add_argument("--results-dir", type=Path)
-    args = parser.parse_args(argv)
-    if not _devset.available():
-        print(f"no development set at {_devset.DEV} (set EHBOT_EVAL_DEV): nothing measured")
+    args = _devset.arguments(__doc__.splitlines()[0], "the detector and the core only: start no stack",
+                             "play over REST to this running stack", argv)
+    if _devset.missing():
         return 0
     from bot.safeguarding import concern
 

@@ -14,7 +14,6 @@ measure, not a source of examples.
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
@@ -136,16 +135,11 @@ def nlu_figures(results_dir: Optional[Path]) -> list[str]:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rest", metavar="URL", help="the REST webhook of a running stack "
-                        "(e.g. http://127.0.0.1:5005/webhooks/rest/webhook)")
-    parser.add_argument("--core", action="store_true", help="through the core only: start no stack")
-    parser.add_argument("--failures", action="store_true", help="list the ids that failed")
-    parser.add_argument("--quick", action="store_true", help="(accepted for make bench; the set is small)")
-    parser.add_argument("--results-dir", type=Path)
-    args = parser.parse_args(argv)
-    if not _devset.available():
-        print(f"no development set at {_devset.DEV} (set EHBOT_EVAL_DEV): nothing measured")
+    args = _devset.arguments(
+        __doc__.splitlines()[0], "through the core only: start no stack",
+        "the REST webhook of a running stack (e.g. http://127.0.0.1:5005/webhooks/rest/webhook)", argv,
+        extra=lambda p: p.add_argument("--failures", action="store_true", help="list the ids that failed"))
+    if _devset.missing():
         return 0
     header = machine()
     for line in header:

@@ -29,9 +29,12 @@ def coverage_markdown(packs: Union[Mapping[str, Pack], Iterable[Pack]]) -> str:
         not_encoded = sum(1 for reason in why.values() if reason)
         gaps = len(pack.sections) - encoded - not_encoded
         out += [f"### {pack.title} (`{pack.document}`)", ""]
+        dates = [f"dated {pack.dated.isoformat()}" if pack.dated else "",
+                 f"review date {pack.review_by.isoformat()}" if pack.review_by else ""]
+        dated = "; ".join(d for d in dates if d).capitalize() or "No date or review date in the document"
         out += [
             f"{len(pack.sections)} sections: {encoded} encoded by {len(pack.rules)} rules, "
-            f"{not_encoded} not encoded, {gaps} with no rule (gaps).",
+            f"{not_encoded} not encoded, {gaps} with no rule (gaps). {dated}.",
             "",
             "| section | rules |",
             "|---|---|",

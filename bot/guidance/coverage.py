@@ -31,7 +31,7 @@ def coverage_markdown(packs: Union[Mapping[str, Pack], Iterable[Pack]]) -> str:
         out += [f"### {pack.title} (`{pack.document}`)", ""]
         dates = [f"dated {pack.dated.isoformat()}" if pack.dated else "",
                  f"review date {pack.review_by.isoformat()}" if pack.review_by else ""]
-        dated = "; ".join(d for d in dates if d).capitalize() or "No date or review date in the document"
+        dated = "; ".join(d for d in dates if d).capitalize() or "No date or review date recorded in its pack"
         out += [
             f"{len(pack.sections)} sections: {encoded} encoded by {len(pack.rules)} rules, "
             f"{not_encoded} not encoded, {gaps} with no rule (gaps). {dated}.",

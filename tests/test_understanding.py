@@ -196,3 +196,11 @@ def test_a_step_button_finishes_the_words_it_answers(chat):
     state = State(case_ref="C-1045", asking=Question("which_step", case="C-1045", words="sorted that on C-1045"))
     reply = chat.respond("sam.sw", Message("", "case_report", 1.0, (("concept", "referrer_updated"),)), state)
     assert reply.text.startswith("Referrer updated on the outcome on C-1045")
+
+
+@pytest.mark.parametrize("text", ["show all on C-1043", "show everything for C-1043", "C-1043 full list please"])
+def test_show_all_gives_every_step_with_its_citation(chat, text):
+    reply = chat.respond("sam.sw", text)
+    assert "Say \"show all on C-1043\"" not in reply.text
+    assert "\nDone:\n" in reply.text and reply.text.count("[CADS guidance §") >= 5
+    assert "Say \"show all on C-1043\"" in chat.respond("sam.sw", "what's left on C-1043").text

@@ -70,7 +70,7 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     if _is_bare_reference(r):
         if asking is not None and asking.kind == "which_case" and asking.words:
             return Route("resume", case=r.case_reference, args={"words": asking.words})
-        return Route("status", case=r.case_reference)
+        return Route("status", case=r.case_reference, args={"everything": r.show_all})
 
     if r.small_talk == "out_of_scope":  # a service ehbot does not give, whatever words it uses
         return Route("out_of_scope")
@@ -101,9 +101,9 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
 
     if (r.whats_left or _nlu(message, "case_question")) and not (r.steps and not r.whats_left):
         if r.case_reference:
-            return Route("status", case=r.case_reference, args={"everything": "show all" in r.words})
+            return Route("status", case=r.case_reference, args={"everything": r.show_all})
         if state.case_ref and not r.names_me:
-            return Route("status", case=state.case_ref, args={"everything": "show all" in r.words})
+            return Route("status", case=state.case_ref, args={"everything": r.show_all})
         if r.names_me or not r.asks_question:
             return Route("due", args={"scope": "mine"})
     if r.correction and case and (concept or r.case_reference):
@@ -146,7 +146,7 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     if r.case_reference and r.reports_done and not r.asks_question:
         return Route("which_step", case=r.case_reference)
     if r.case_reference and not r.asks_question:
-        return Route("status", case=r.case_reference)
+        return Route("status", case=r.case_reference, args={"everything": r.show_all})
     if _nlu(message, "out_of_scope"):
         return Route("out_of_scope")
     if message.intent in SMALL_TALK_INTENTS and message.confidence >= NLU_SURE and not r.asks_question:

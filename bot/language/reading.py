@@ -47,6 +47,7 @@ class Reading:
     asks_question: bool = False     # a question of any kind (guidance or case)
     correction: bool = False        # "wrong date", "should have been the 3rd"
     whats_left: bool = False
+    show_all: bool = False            # "show all on C-1042": every step, with its citation
     due: Optional[str] = None       # "mine" | "team" (what's due or overdue)
     step_down_start: bool = False
     checklist: bool = False
@@ -85,7 +86,7 @@ def meanings() -> _Meanings:
     simple = ("not_done", "refused", "asks_may_i", "asks_why", "correction", "whats_left", "due_scope_mine",
               "due_scope_team", "due_words", "step_down_start", "checklist", "guidance_question", "greeting",
               "thanks", "goodbye", "help", "bot_challenge", "restart", "cancel", "affirm", "deny",
-              "asks_for_a_service", "reports_done")
+              "asks_for_a_service", "reports_done", "show_all")
     return _Meanings(
         steps=tuple((concept, _compile(p)) for concept, p in raw["steps"].items()),
         prefer=tuple((a, b) for a, b in raw.get("prefer") or ()),
@@ -172,6 +173,7 @@ def read(text: Optional[str]) -> Reading:
         asks_question=_any("guidance_question", words),
         correction=_any("correction", words),
         whats_left=_any("whats_left", words),
+        show_all=_any("show_all", words),
         due=due,
         step_down_start=_any("step_down_start", words),
         checklist=_any("checklist", words),

@@ -112,6 +112,9 @@ def test_a_lead_professional_named_by_job_and_place(chat):
     assert reply.pending is not None and reply.pending.lead_professional is not None
     assert reply.pending.lead_professional.role == "dsl"
     assert "Section 47" not in reply.text
+    assert reply.text.startswith("Lead professional agreed: DSL at Oakfield Primary on C-1046")
+    nurse = chat.respond("sam.sw", "the school nurse from Elm Tree Academy will take on the LP role for C-1046")
+    assert nurse.text.startswith("Lead professional agreed: school nurse at Elm Tree Academy on C-1046")
 
 
 # ---- 5. "my" is the practitioner's own work ----------------------------------------------------------------

@@ -31,6 +31,11 @@ LEAD_ROLES = (
 )
 NAME = re.compile(r"\b([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?\s[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)\b")
 NOT_NAMES = {"Lead Professional", "Team Manager", "Family Planning", "Early Help", "Social Worker"}
+# A capitalised name that is a place, not a person ("the DSL at Oakfield Primary").
+PLACE = re.compile(r"\b(?:primary|secondary|school|academy|nursery|college|surgery|practice|centre|center|"
+                   r"hospital|trust|team|service|clinic|high|infants|juniors)$", re.I)
+# Roles written as their letters.
+ROLE_LETTERS = {"dsl", "senco", "gp"}
 
 
 def _has(lowered: str, word: str) -> bool:
@@ -54,10 +59,20 @@ def lead_professional(text: str, referrer: Optional[Person] = None) -> Optional[
     if role == "referrer" and referrer is not None:
         return referrer.display_name, "referrer"
     if names:
-        return names[0], role or "lead professional"
+        first = names[0]
+        place = re.search(r"\b(?:at|from)\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)", text or "")
+        if role and role not in ("school", "nursery") and place and first in place.group(1):
+            return f"{_role_words(role)} at {place.group(1)}", role  # who they are is their job and place
+        if role and role not in ("school", "nursery") and PLACE.search(first):
+            return f"{_role_words(role)} at {first}", role
+        return first, role or "lead professional"
     if role:
-        return role[0].upper() + role[1:], role
+        return _role_words(role)[0].upper() + _role_words(role)[1:], role
     return None
+
+
+def _role_words(role: str) -> str:
+    return role.upper() if role in ROLE_LETTERS else role
 
 
 def period_days(text: str, default: int = 7) -> int:

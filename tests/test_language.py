@@ -133,3 +133,14 @@ def test_a_numeric_reference_format(monkeypatch):
     monkeypatch.setenv("EHBOT_CASE_REFERENCE_PATTERN", r"\d{7}")
     assert find_reference("what's left on 1234567?") == "1234567"
     assert find_reference("the FPM on 14/1 at 10") is None
+
+
+@pytest.mark.parametrize("question, rule_id", [
+    ("nobody is willing to be lead professional after the cads, what happens now?", "cads.knowledge-lead-professional-ladder"),
+    ("no agency will take the lp role on the step down, what next?", "stepdown.knowledge-lead-professional-ladder"),
+])
+def test_a_vague_question_gets_the_whole_answer_not_one_short_rung(question, rule_id):
+    from bot.guidance import registry
+    from bot.guidance.retrieval import index
+
+    assert index(registry()).search(question, k=1)[0].rule.id == rule_id

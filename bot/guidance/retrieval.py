@@ -1,5 +1,7 @@
 """Choosing the knowledge rule that answers a question: weighted retrieval (BM25), fused
-with a character n-gram similarity that forgives typos and word forms.
+with a character n-gram similarity that forgives typos and word forms, and with how close
+the question is to the nearest single question the rule answers (a short rule's few words
+otherwise outweigh a longer rule that answers the question better).
 
 Each knowledge rule is indexed by its own text: its title and the questions it answers
 (``asks``) weigh most, then its answer, then its quotes, section and topics. Questions and
@@ -29,6 +31,8 @@ from bot.language.lexicon import Lexicon, lexicon
 WEIGHTS = {"title": 3, "asks": 2, "answer": 2, "quotes": 1, "section": 1, "topics": 1}
 # How much the character similarity counts beside BM25 (1: alike).
 SIMILARITY_SHARE = 1.0
+# How much the nearest of a rule's own questions (`asks`) counts, beside the other two.
+ASK_SHARE = 0.5
 # A question naming a document multiplies that document's rules' scores by this.
 NAMED_DOCUMENT_BOOST = 1.6
 # Words that carry no meaning for choosing a rule (besides bm25s's English stop words).
@@ -66,6 +70,11 @@ class Index:
             TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english"))
         self.vectors = self.vectoriser.fit_transform([self.words(text) for text in corpus])
+        # Each question a rule answers (`asks`), on its own: a question close to one of them
+        # is close to that rule, however long the rule's other text is.
+        self.ask_owner = [i for i, rule in enumerate(self.rules) for _ in rule.asks]
+        asked = [self.words(ask) for rule in self.rules for ask in rule.asks]
+        self.ask_vectors = self.vectoriser.transform(asked) if asked else None
 
     def _text(self, rule: Rule) -> str:
         parts = {
@@ -98,8 +107,13 @@ class Index:
         bm25[results[0].astype(int)] = scores[0]
         if bm25.max() <= 0:
             return []
-        similar = (self.vectors @ self.vectoriser.transform([self.words(question)]).T).toarray().ravel()
+        asked = self.vectoriser.transform([self.words(question)])
+        similar = (self.vectors @ asked.T).toarray().ravel()
         fused = bm25 + (similar / similar.max() if similar.max() > 0 else 0) * bm25.max() * SIMILARITY_SHARE
+        if self.ask_vectors is not None:
+            nearest = np.zeros(len(self.rules))
+            np.maximum.at(nearest, self.ask_owner, (self.ask_vectors @ asked.T).toarray().ravel())
+            fused = fused + (nearest / nearest.max() if nearest.max() > 0 else 0) * bm25.max() * ASK_SHARE
         named = self.named_documents(question)
         boost = np.array([NAMED_DOCUMENT_BOOST if rule.pack in named else 1.0 for rule in self.rules])
         fused = fused * boost

@@ -331,11 +331,11 @@ def not_done(label: str, step: Optional[StepView], reference: str, view: Pathway
     if step.state == DONE:
         return (f"{step.title} is already recorded as done on {reference} ({due_words(step)}). "
                 "If that's wrong, tell me what to correct. Nothing was changed.")
-    stands = due_words(step) if (step.due_on or step.clock_starts) else "still outstanding"
+    stands = f": {due_words(step)}" if (step.due_on or step.clock_starts) else ""
     lines = [f"Noted: {step.title} is not done yet on {reference}, so nothing was recorded.",
-             f"It is still outstanding: {stands}; owner: {owner(step)} {cite(step.citation)}"]
+             f"It is still outstanding{stands}; owner: {owner(step)} {cite(step.citation)}"]
     if step.blockers:
-        lines.append("It waits until: " + "; ".join(step.blockers))
+        lines.append("Blocked: " + "; ".join(step.blockers))
     lines.append("Tell me when it's done (or the new date, if it's rebooked).")
     return "\n".join(lines)
 

@@ -127,7 +127,7 @@ def stored_words(stack) -> str:
 def test_a_disclosure_mid_flow_gets_the_safe_reply_keeps_the_proposal_and_is_not_kept(stack):
     db, me = stack["db"], "sam.sw"
     before = steps_of(db, "C-1045")
-    text, _ = say(stack, me, "told the referrer the outcome on C-1045 this morning")
+    text, _ = say(stack, me, "rang the referrer with the CADS result for C-1045 this morning")
     assert text.startswith("Referrer updated on the outcome on C-1045") and "Shall I record it?" in text
     text, buttons = say(stack, me, "hang on, the little one just said her mums boyfriend holds her head under the bath water")
     assert text.startswith("This needs acting on now") and "999" in text and "recorded nothing" in text

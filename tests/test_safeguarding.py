@@ -80,7 +80,7 @@ def test_the_safe_reply_comes_first_for_everyone_and_records_nothing(chat, writt
 
 
 def test_a_proposal_waiting_for_yes_is_kept_not_confirmed(chat, written):
-    proposed = chat.respond("sam.sw", "told the referrer the outcome on C-1045 today")
+    proposed = chat.respond("sam.sw", "rang the referrer with the CADS result for C-1045 today")
     assert proposed.pending is not None
     before = written()
     state = State(case_ref="C-1045", pending=proposed.pending)

@@ -32,7 +32,7 @@ from bot.pathways import StepView, UnknownPathway, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 START = dt.date(2026, 11, 23)  # the fixed clock of the tests and of benchmarks/generate.py
-GENERATED = 120  # fictional cases from benchmarks/generate.py, beside the demo's
+GENERATED = 240  # fictional cases from benchmarks/generate.py, beside the demo's
 DAYS = 60  # over Christmas and New Year: bank holidays move working-day deadlines
 # Local escalation on, so that every kind of date the scanner reckons with is exercised.
 SETTINGS = ReminderSettings(local_escalation_after_working_days=3)

@@ -251,6 +251,7 @@ class _CaseEvaluation:
 
     def _due(self, rule: Rule, view: StepView) -> None:
         if rule.repeat and view.occurrences:
+            anchor = rule.id
             base, within, earliest = view.done_on, rule.repeat.at_most, rule.repeat.every
         elif rule.due:
             anchor = self._anchor(rule)
@@ -264,7 +265,6 @@ class _CaseEvaluation:
         else:
             return
         if base is None:
-            anchor = self._anchor(rule) if rule.due else rule.id
             view.clock_starts = f"runs from: {self._title(anchor)} (not yet recorded)"
             return
         view.due_on = self.cal.add(base, within)

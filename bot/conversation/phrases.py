@@ -60,14 +60,16 @@ def lead_professional(text: str, referrer: Optional[Person] = None) -> Optional[
         return referrer.display_name, "referrer"
     if names:
         first = names[0]
-        place = re.search(r"\b(?:at|from)\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)", text or "")
-        if role and role not in ("school", "nursery") and place and first in place.group(1):
-            return f"{_role_words(role)} at {place.group(1)}", role  # who they are is their job and place
-        if role and role not in ("school", "nursery") and PLACE.search(first):
-            return f"{_role_words(role)} at {first}", role
+        if role and role not in ("school", "nursery"):  # a person's job: are they named by it and a place?
+            place = re.search(r"\b(?:at|from)\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)", text or "")
+            if place and first in place.group(1):
+                return f"{_role_words(role)} at {place.group(1)}", role
+            if PLACE.search(first):
+                return f"{_role_words(role)} at {first}", role
         return first, role or "lead professional"
     if role:
-        return _role_words(role)[0].upper() + _role_words(role)[1:], role
+        words = _role_words(role)
+        return words[0].upper() + words[1:], role
     return None
 
 

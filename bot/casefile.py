@@ -60,6 +60,21 @@ class Booking:
     recorded_by: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class Episode:
+    """One episode of a case, from opening (or reopening) to closing, with what was recorded in it."""
+
+    number: int
+    pathway: str
+    opened_on: dt.date
+    closed_on: Optional[dt.date] = None
+    close_reason: Optional[str] = None
+    reopen_reason: Optional[str] = None
+    lead_professional: Optional[str] = None
+    steps: tuple[RecordedStep, ...] = ()
+    consents: tuple[ConsentRecord, ...] = ()
+
+
 @dataclass
 class CaseFile:
     reference: str
@@ -74,6 +89,7 @@ class CaseFile:
     # None means "not recorded": the evaluator reports it as missing.
     referrer_advice_only: Optional[bool] = None
     closed_on: Optional[dt.date] = None
+    episode: int = 1  # the current episode's number (1 until the case is reopened)
     steps: list[RecordedStep] = field(default_factory=list)
     consents: list[ConsentRecord] = field(default_factory=list)
     bookings: list[Booking] = field(default_factory=list)

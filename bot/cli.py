@@ -8,6 +8,7 @@ import sys
 from typing import Callable, Optional
 
 from bot import clock
+from bot.references import normalise_reference
 
 EXIT_BAD_INPUT = 2
 
@@ -48,7 +49,8 @@ def cmd_import(args) -> int:
     from bot import importer
     from bot.db.session import session_scope
 
-    run = {"practitioners": importer.import_practitioners, "cases": importer.import_cases, "steps": importer.import_steps}
+    run = {"practitioners": importer.import_practitioners, "cases": importer.import_cases, "steps": importer.import_steps,
+           "episodes": importer.import_episodes}
     with _database() as engine, session_scope(engine) as session:
         summary = run[args.kind](session, args.file)
     print(f"imported {args.kind} from {args.file}: {summary}")
@@ -68,6 +70,46 @@ def cmd_case_show(args) -> int:
         print(json.dumps(pathway_data(view), indent=2))
     else:
         print(pathway_text(view, show_all=args.all))
+    return 0
+
+
+def cmd_case_close(args) -> int:
+    from bot.db.repositories import CaseRepository
+    from bot.db.session import session_scope
+
+    with _database() as engine, session_scope(engine) as session:
+        episode = CaseRepository(session).close_case(args.reference, args.on or clock.today(), args.reason, args.user)
+    reference = normalise_reference(args.reference)
+    print(f"{reference}: episode {episode.number} closed on {episode.closed_on}; its reminders stop")
+    return 0
+
+
+def cmd_case_reopen(args) -> int:
+    from bot.db.repositories import CaseRepository
+    from bot.db.session import session_scope
+
+    with _database() as engine, session_scope(engine) as session:
+        repo = CaseRepository(session)
+        episode = repo.reopen_case(args.reference, args.on or clock.today(), args.reason, args.user, args.pathway)
+    reference = normalise_reference(args.reference)
+    print(f"{reference}: reopened as episode {episode.number} on {episode.pathway}, from {episode.opened_on}")
+    return 0
+
+
+def cmd_case_history(args) -> int:
+    from bot.conversation import wording
+    from bot.db.repositories import CaseRepository
+    from bot.db.session import session_scope
+    from bot.guidance import registry
+
+    reg = registry()
+    with _database() as engine, session_scope(engine) as session:
+        repo = CaseRepository(session)
+        episodes = repo.episodes(args.reference, viewer=args.user)
+    reference = normalise_reference(args.reference)
+    titles = {pid: p.title for pid, p in reg.pathways.items()}
+    steps = {rid: r.title for rid, r in reg.rules.items()}
+    print("\n".join(wording.history(reference, episodes, titles, steps, everything=True)))
     return 0
 
 
@@ -98,6 +140,24 @@ def cmd_packs_check(args) -> int:
     from bot.guidance.check import main as check
 
     return check()
+
+
+def cmd_packs_situations(args) -> int:
+    from bot.guidance import registry
+    from bot.guidance.situations import check, load
+
+    reg, failed = registry(), 0
+    situations = load()
+    for situation in situations:
+        problems = check(situation, reg)
+        failed += bool(problems)
+        print(f"{'FAIL' if problems else 'ok  '}  {situation.source}  {situation.name}")
+        for problem in problems:
+            print(f"        {problem}")
+    if failed:
+        raise CliError(f"{failed} of {len(situations)} situations do not hold")
+    print(f"{len(situations)} situations hold")
+    return 0
 
 
 def cmd_packs_coverage(args) -> int:
@@ -247,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply database migrations").set_defaults(func=cmd_db_upgrade)
 
     imp = sub.add_parser("import", help="import a CSV file (all rows or none)")
-    imp.add_argument("kind", choices=["practitioners", "cases", "steps"])
+    imp.add_argument("kind", choices=["practitioners", "cases", "steps", "episodes"])
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
 
@@ -258,6 +318,23 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--all", action="store_true", help="include steps that do not apply")
     show.add_argument("--user", default="cli", help="who is looking (recorded in the audit log)")
     show.set_defaults(func=cmd_case_show)
+    close = case.add_parser("close", help="close the case's current episode: its steps and reminders stop")
+    close.add_argument("reference")
+    close.add_argument("--on", type=_date, help="the day it closed (default today)")
+    close.add_argument("--reason", help="why, e.g. 'plan met' (kept on the case, never in the audit log)")
+    close.add_argument("--user", help="the practitioner closing it (username)")
+    close.set_defaults(func=cmd_case_close)
+    reopen = case.add_parser("reopen", help="reopen a closed case after a re-referral: a new episode")
+    reopen.add_argument("reference")
+    reopen.add_argument("--on", type=_date, help="the day it reopened (default today)")
+    reopen.add_argument("--reason", help="why, e.g. 're-referred by the school'")
+    reopen.add_argument("--pathway", help="the new episode's pathway (default: the case's last one)")
+    reopen.add_argument("--user", help="the practitioner reopening it (username)")
+    reopen.set_defaults(func=cmd_case_reopen)
+    hist = case.add_parser("history", help="every episode of the case, with what was recorded in each")
+    hist.add_argument("reference")
+    hist.add_argument("--user", default="cli", help="who is looking (recorded in the audit log)")
+    hist.set_defaults(func=cmd_case_history)
 
     steps = sub.add_parser("steps", help="the rules").add_subparsers(dest="steps_command", required=True)
     slist = steps.add_parser("list", help="list the steps, with their timescales and citations")
@@ -269,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     packs = sub.add_parser("packs", help="the guidance packs").add_subparsers(dest="packs_command", required=True)
     packs.add_parser("check", help="check every citation against the documents").set_defaults(func=cmd_packs_check)
+    packs.add_parser("situations", help="run the situations kept beside the packs (a case, a day, what is expected)"
+                     ).set_defaults(func=cmd_packs_situations)
     packs.add_parser("coverage", help="each document section and the rules that encode it (markdown)").set_defaults(
         func=cmd_packs_coverage
     )

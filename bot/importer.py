@@ -1,4 +1,4 @@
-"""Import practitioners, cases and recorded steps from CSV files.
+"""Import practitioners, cases, recorded steps and case episodes (closing, reopening) from CSV files.
 
 Files are UTF-8 CSV (an Excel byte-order mark is fine) with a header row.
 Column names are as below, in any order; a column marked * must be present and
@@ -37,10 +37,22 @@ steps.csv
     recorded_by      username of a practitioner already in ehbot
     note
 
+episodes.csv
+    case_reference*  a case already in ehbot
+    action*          close (the case's current episode ends) or reopen (a closed case is
+                     re-referred: a new episode starts, the earlier one kept as history)
+    on*              YYYY-MM-DD, not in the future; a close not before the episode opened,
+                     a reopen not before the case closed
+    reason           e.g. "plan met", "re-referred by the school" (kept on the case only)
+    pathway          for a reopen: the new episode's pathway (default: the case's last one)
+    recorded_by      username of a practitioner already in ehbot
+    Rows are applied in file order, so a file may close a case and reopen it later.
+
 Every row is checked before anything is written. All problems are reported
 together as "row N: reason", N being the line in the file (the header is row 1);
 if there is any problem nothing is written. Importing the same file again changes
-nothing: rows are matched on username, case reference, and case + rule + date.
+nothing: rows are matched on username, case reference, case + rule + date, and
+case + action + date.
 """
 from __future__ import annotations
 
@@ -297,6 +309,9 @@ class _Cases:
         if found is None:
             self.session.add(Case(reference=item["reference"], **fields))
             return "created"
+        if found.episode > 1:
+            # A reopened case's opening date is its current episode's (episodes.csv sets it).
+            fields.pop("opened_on")
         return "updated" if _update(found, fields) else "unchanged"
 
 
@@ -344,19 +359,102 @@ class _Steps:
             check_step_rule(item["rule_id"], case.pathway, item["outcome"])
         except RecordRejected as exc:
             row.problems.append(exc.reason)
-        if item["done_on"] and item["done_on"] < case.opened_on:
-            day = item["done_on"]
+        day = item["done_on"]
+        if day and day < case.opened_on:
             row.problems.append(f"done_on {day} is before case {case.reference} was opened ({case.opened_on})")
+        if day and case.closed_on and day > case.closed_on:
+            row.problems.append(f"done_on {day} is after case {case.reference} was closed ({case.closed_on})")
+        found = self.existing.get((case.id, item["rule_id"], day))
+        if found is not None and found.episode != case.episode:
+            row.problems.append(f"{item['rule_id']} is recorded on {day} in an earlier episode of {case.reference}")
 
     def write(self, item: dict) -> str:
         case = item["case"]
         fields = {"outcome": item["outcome"], "note": item["note"], "recorded_by": item["recorded_by"]}
         found = self.existing.get((case.id, item["rule_id"], item["done_on"]))
         if found is None:
-            row = RecordedStepRow(case=case, rule_id=item["rule_id"], done_on=item["done_on"], source="import", **fields)
+            row = RecordedStepRow(case=case, rule_id=item["rule_id"], done_on=item["done_on"], source="import",
+                                  episode=case.episode, **fields)
             self.session.add(row)
             return "created"
         return "updated" if _update(found, fields) else "unchanged"
+
+
+class _Episodes:
+    kind = "episodes"
+    required = ("case_reference", "action", "on")
+    optional = ("reason", "pathway", "recorded_by")
+    actions = ("close", "reopen")
+
+    def __init__(self, session: Session, references: list[str]):
+        self.session = session
+        self.cases = CaseRepository(session).by_references(references)
+        self.practitioners = PractitionerRepository(session).all_by_username()
+        self.pathways = guidance.registry().pathways
+        # Each case as the rows before this one leave it: (episode, opened_on, closed_on).
+        self.state = {ref: (c.episode, c.opened_on, c.closed_on) for ref, c in self.cases.items()}
+        # Closes and reopens already recorded: importing them again changes nothing.
+        self.known = {ref: _recorded_events(c) for ref, c in self.cases.items()}
+
+    def check(self, row: _Row) -> dict:
+        raw = row.required("case_reference")
+        ref = normalise_reference(raw) if raw else None
+        if raw and ref not in self.cases:
+            row.problems.append(f"there is no case {ref}" if ref else "case_reference is not like C-1042")
+        action = (row.required("action") or "").lower()
+        if action and action not in self.actions:
+            row.problems.append(f"action must be close or reopen, not {action!r}")
+        day = row.past_date("on")
+        pathway, by = row.get("pathway"), row.get("recorded_by")
+        if pathway and (action != "reopen" or pathway not in self.pathways):
+            row.problems.append(f"pathway {pathway!r} is not in the guidance packs" if action == "reopen"
+                                else "a pathway is given only when a case is reopened")
+        if by and (by not in self.practitioners or not self.practitioners[by].active):
+            row.problems.append(f"recorded_by {by} is not an active practitioner in ehbot")
+        item = {"reference": ref, "action": action, "on": day, "reason": row.get("reason"), "pathway": pathway,
+                "recorded_by": by, "unchanged": False}
+        if ref in self.state and action in self.actions and day:
+            if (action, day) in self.known[ref]:
+                item["unchanged"] = True
+            else:
+                self._follow(row, item)
+        return item
+
+    def _follow(self, row: _Row, item: dict) -> None:
+        """Check the row against the case as earlier rows leave it, and move it on."""
+        ref, day = item["reference"], item["on"]
+        episode, opened, closed = self.state[ref]
+        if item["action"] == "close":
+            if closed is not None:
+                row.problems.append(f"{ref} is already closed (since {closed})")
+            elif day < opened:
+                row.problems.append(f"on {day} is before {ref}'s episode opened ({opened})")
+            else:
+                self.state[ref] = (episode, opened, day)
+        elif closed is None:
+            row.problems.append(f"{ref} is open: there is nothing to reopen")
+        elif day < closed:
+            row.problems.append(f"on {day} is before {ref} was closed ({closed})")
+        else:
+            self.state[ref] = (episode + 1, day, None)
+
+    def write(self, item: dict) -> str:
+        if item["unchanged"]:
+            return "unchanged"
+        repo = CaseRepository(self.session)
+        if item["action"] == "close":
+            repo.close_case(item["reference"], item["on"], item["reason"], item["recorded_by"])
+        else:
+            repo.reopen_case(item["reference"], item["on"], item["reason"], item["recorded_by"], item["pathway"])
+        return "updated"
+
+
+def _recorded_events(case: Case) -> set:
+    events = {("close", e.closed_on) for e in case.episodes if e.closed_on}
+    events |= {("reopen", e.opened_on) for e in case.episodes if e.number > 1}
+    if case.closed_on:
+        events.add(("close", case.closed_on))
+    return events
 
 
 # ---- running an import ------------------------------------------------------------------
@@ -400,3 +498,7 @@ def import_cases(session: Session, path: Union[str, Path], actor: str = "system"
 
 def import_steps(session: Session, path: Union[str, Path], actor: str = "system") -> ImportSummary:
     return _run(session, path, _Steps, actor, "case_reference")
+
+
+def import_episodes(session: Session, path: Union[str, Path], actor: str = "system") -> ImportSummary:
+    return _run(session, path, _Episodes, actor, "case_reference")

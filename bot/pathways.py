@@ -24,6 +24,7 @@ DONE, TODO, BLOCKED, NOT_APPLICABLE, NEEDS_INFORMATION, OPTION = (
     "needs_information",
     "option",  # offered by the document ("may"), not owed: never next, never reminded
 )
+STATES = (DONE, TODO, BLOCKED, NOT_APPLICABLE, NEEDS_INFORMATION, OPTION)
 
 # The documents name roles in their own words; these are the case's people who
 # fill each role (shared concepts, mapped here rather than in the packs).

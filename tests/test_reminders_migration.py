@@ -1,4 +1,4 @@
-"""Migrations 0003 (reminders) and 0004 (next reminder dates) create exactly what the models say,
+"""Migrations 0003 (reminders), 0004 (next reminder dates) and 0005 (case episodes) create exactly what the models say,
 on SQLite and PostgreSQL, and go down and up again."""
 from __future__ import annotations
 
@@ -44,13 +44,9 @@ def test_downgrade_to_0002_removes_reminders(db_url, engine):
     assert "reminders" in inspect(engine).get_table_names()
 
 
-def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(db_url, engine):
-    from alembic import command
+def _a_case_with_a_step(engine):
     from sqlalchemy import text
 
-    from bot.db.migrate import alembic_config
-
-    upgrade(db_url, "0003")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO teams (id, name) VALUES (1, 'T')"))
         conn.execute(text(
@@ -59,6 +55,16 @@ def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(
             " '2026-11-02 09:00:00', '2026-11-02 09:00:00')"))
         conn.execute(text("INSERT INTO recorded_steps (case_id, rule_id, done_on, source, recorded_at)"
                           " VALUES (1, 'cads.assessment-outcome', '2026-11-03', 'cli', '2026-11-03 09:00:00')"))
+
+
+def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(db_url, engine):
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db.migrate import alembic_config
+
+    upgrade(db_url, "0003")
+    _a_case_with_a_step(engine)
     upgrade(db_url)
     assert "ix_cases_next_reminder_on" in {i["name"] for i in inspect(engine).get_indexes("cases")}
     with engine.begin() as conn:
@@ -80,3 +86,27 @@ def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT next_reminder_on FROM cases")).all() == [(None,)]
     assert _diff(engine) == []
+
+
+def test_0005_puts_every_existing_record_in_the_first_episode_and_goes_down_and_up(db_url, engine):
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from bot.db.migrate import alembic_config
+
+    upgrade(db_url, "0004")
+    _a_case_with_a_step(engine)
+    upgrade(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT episode FROM cases")).all() == [(1,)]
+        assert conn.execute(text("SELECT episode FROM recorded_steps")).all() == [(1,)]
+    cfg = alembic_config(db_url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert "case_episodes" not in inspect(engine).get_table_names()
+    assert "episode" not in {c["name"] for c in inspect(engine).get_columns("recorded_steps")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM recorded_steps")).scalar() == 1
+    upgrade(db_url)
+    assert "case_episodes" in inspect(engine).get_table_names()

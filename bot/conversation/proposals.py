@@ -26,20 +26,41 @@ from bot.pathways import BLOCKED, PathwayView, StepView, evaluate
 
 def _when(candidate: Candidate, text: str, case: OpenCase) -> dt.date:
     """The date from the message (default today), questioned if it cannot be right."""
-    booking = candidate.record == "booking"
-    today = clock.today()
     focus = dict(case_reference=case.reference, rule_id=candidate.rule)
+    if candidate.record != "booking":
+        return done_on(text, case, **focus)
+    today = clock.today()
+    when = _read(text, dates.FUTURE, focus) or today
+    if when < today:
+        raise Say(Reply(wording.date_in_past_for_booking(when), **focus))
+    if case.file.closed_on is not None:
+        raise Say(Reply(wording.closed_case(case.reference, case.file.closed_on), **focus))
+    return when
+
+
+def done_on(text: str, case: OpenCase, since: Optional[dt.date] = None, **focus) -> dt.date:
+    """The day something was done, from the message (default today): not in the future, not
+    before the case (or, with ``since``, that day), and not after a closed case closed."""
+    today = clock.today()
+    focus = focus or dict(case_reference=case.reference)
+    when = _read(text, dates.PAST, focus) or today
+    if when > today:
+        raise Say(Reply(wording.date_in_future_for_done(when, today), **focus))
+    if since is not None and when < since:
+        raise Say(Reply(wording.date_before_closed(when, case.reference, since), **focus))
+    if since is None and when < case.file.opened_on:
+        raise Say(Reply(wording.date_before_opened(when, case.reference, case.file.opened_on, case.file.episode > 1),
+                        **focus))
+    if since is None and case.file.closed_on is not None and when > case.file.closed_on:
+        raise Say(Reply(wording.closed_case(case.reference, case.file.closed_on), **focus))
+    return when
+
+
+def _read(text: str, prefer: str, focus: dict) -> Optional[dt.date]:
     try:
-        when = dates.read_date(text, dates.FUTURE if booking else dates.PAST) or today
+        return dates.read_date(text, prefer)
     except dates.UnclearDate as exc:
         raise Say(Reply(wording.unclear_date(str(exc)), **focus)) from None
-    if booking and when < today:
-        raise Say(Reply(wording.date_in_past_for_booking(when), **focus))
-    if not booking and when > today:
-        raise Say(Reply(wording.date_in_future_for_done(when, today), **focus))
-    if not booking and when < case.file.opened_on:
-        raise Say(Reply(wording.date_before_opened(when, case.reference, case.file.opened_on), **focus))
-    return when
 
 
 def _consent(candidate: Candidate, rule, text: str) -> Optional[ConsentProposal]:
@@ -153,6 +174,10 @@ def record(session: Session, case: OpenCase, proposal: Proposal) -> bool:
         repo.record_consent(ref, c.kind, c.status, when, by, given_by=c.given_by, obtained_by=by, basis=c.basis)
     elif proposal.record == "booking":
         repo.book_step(ref, proposal.rule_id, when, by)
+    elif proposal.record == "close":
+        repo.close_case(ref, when, proposal.reason, by)
+    elif proposal.record == "reopen":
+        repo.reopen_case(ref, when, proposal.reason, by)
     if proposal.lead_professional:
         lp = proposal.lead_professional
         repo.set_lead_professional(ref, lp.name, role=lp.role, by_username=by)
@@ -168,5 +193,9 @@ def _already(case: OpenCase, proposal: Proposal) -> bool:
     if proposal.record == "consent":
         c = proposal.consent
         return any(r.kind == c.kind and r.status == c.status and r.recorded_on == when for r in file.consents)
+    if proposal.record == "close":
+        return file.closed_on == when
+    if proposal.record == "reopen":
+        return file.closed_on is None and file.episode > 1 and file.opened_on == when
     lp = proposal.lead_professional
     return bool(lp and file.lead_professional and file.lead_professional.display_name == lp.name)

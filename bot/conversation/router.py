@@ -36,7 +36,7 @@ class Route:
 
 def _is_bare_reference(reading: Reading) -> bool:
     rest = reading.text.strip().strip(".!?").split()
-    return bool(reading.case_reference) and len(rest) <= 2
+    return bool(reading.case_reference) and len(rest) <= 2 and not reading.episode and not reading.history
 
 
 def _nlu(message: Message, *intents: str) -> bool:
@@ -99,6 +99,12 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     if r.due == "mine" and not r.case_reference and not r.steps:
         return Route("due", args={"scope": "mine"})
 
+    if r.history and not r.steps and not r.episode and (r.case_reference or (state.case_ref and not general)):
+        return Route("history", case=case, args={"everything": r.show_all})
+    if r.episode and not r.checklist and not r.whats_left and not (general and not state.case_ref):
+        if r.asks_may_i or r.asks_question:  # "can I close C-1043?": where it stands; nothing recorded
+            return Route("status", case=case)
+        return Route(r.episode, case=case)
     if (r.whats_left or _nlu(message, "case_question")) and not (r.steps and not r.whats_left):
         if r.case_reference:
             return Route("status", case=r.case_reference, args={"everything": r.show_all})

@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot import access
 from bot.conversation import (
     checklist as checklists,
+    episodes,
     guidance,
     ladder as ladders,
     outcome,
@@ -192,6 +193,12 @@ class Conversation:
             return self.respond(user, Message(f"{args['words']} {case}", message.intent, message.confidence), state)
         if case is None and w not in ("checklist", "ladder"):
             return Reply(wording.ASK_REFERENCE, asking=Question("which_case", words=text))
+        if w == "close":
+            return self._run(lambda s: episodes.propose_close(s, user, case, text))
+        if w == "reopen":
+            return self._run(lambda s: episodes.propose_reopen(s, user, case, text))
+        if w == "history":
+            return self._run(lambda s: episodes.history(s, user, case, text, args.get("everything", False)))
         if w == "outcome":
             return self.report_outcome(user, args.get("words") or text, case_ref=case, path=args.get("path"))
         if w == "checklist":

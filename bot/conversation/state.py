@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping, Optional
 
-RECORD_KINDS = ("step", "consent", "booking", "none")
+RECORD_KINDS = ("step", "consent", "booking", "none", "close", "reopen")
 QUESTION_KINDS = ("checklist_item", "ladder_rung", "outcome_path", "which_case", "which_step", "who_disagrees")
 
 
@@ -40,6 +40,7 @@ class Proposal:
     consent: Optional[ConsentProposal] = None
     lead_professional: Optional[LeadProfessionalProposal] = None
     pathway: Optional[str] = None    # the pathway the case moves to, if it moves
+    reason: Optional[str] = None     # why a case is closed or reopened, in the practitioner's words
 
     def as_slot(self) -> dict:
         return asdict(self)
@@ -61,6 +62,7 @@ class Proposal:
                 consent=ConsentProposal(**consent) if isinstance(consent, Mapping) else None,
                 lead_professional=LeadProfessionalProposal(**lead) if isinstance(lead, Mapping) else None,
                 pathway=raw.get("pathway"),
+                reason=raw.get("reason"),
             )
         except (KeyError, TypeError):
             return None

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Optional
 
 from bot import access, clock
-from bot.conversation import phrases, wording
+from bot.conversation import episodes, phrases, wording
 from bot.conversation.cases import Say, open_case, user_of
 from bot.conversation.reply import Reply
 from bot.db.repositories import AuditLog, CaseRepository
@@ -15,6 +15,9 @@ from bot.pathways import evaluate
 
 def case_status(session, user: Optional[str], case_ref: Optional[str], text: str = "", everything: bool = False) -> Reply:
     case = open_case(session, user, case_ref, text, "status")
+    closed = episodes.status_if_closed(case)
+    if closed is not None:
+        return closed
     nxt = case.view.next_step
     return Reply("\n".join(wording.status(case.view, everything=everything)), case_reference=case.reference,
                  rule_id=nxt.rule_id if nxt else None)

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from bot.conversation import proposals, wording
+from bot.conversation import episodes, proposals, wording
 from bot.conversation.cases import OpenCase, Say, open_case
 from bot.conversation.concepts import concepts, pick
 from bot.conversation.reply import Reply
@@ -45,12 +45,21 @@ CONCEPTS = (
 )
 
 
+def _unless_closed(case: OpenCase) -> OpenCase:
+    closed = episodes.status_if_closed(case)
+    if closed is not None:
+        raise Say(closed)
+    return case
+
+
 def propose(session, user: Optional[str], concept: str, text: str, case_ref: Optional[str]) -> Reply:
     case = open_case(session, user, case_ref, text, "propose")
+    if case.file.closed_on is not None:
+        proposals.done_on(text, case)  # something done after the case closed is refused, saying so
     match = pick(concept, case.view, registry(), text)
     label = concepts()[concept].label
     if match.candidate is None:
-        raise Say(_no_fit(case, label, match.on_pathway))
+        raise Say(episodes.status_if_closed(case) or _no_fit(case, label, match.on_pathway))
     reply, _ = proposals.proposal_reply(case, label, match.candidate, match.step, text)
     return reply
 
@@ -87,7 +96,7 @@ def step_meant(case: OpenCase, text: str) -> Optional[StepView]:
 
 def may_i(session, user: Optional[str], concept: Optional[str], text: str, case_ref: Optional[str]) -> Reply:
     """"Can I tell the referrer yet?": allowed now or not, the blocker, the due date, cited."""
-    case = open_case(session, user, case_ref, text, "may I")
+    case = _unless_closed(open_case(session, user, case_ref, text, "may I"))
     step = step_named(case, concept) if concept else step_meant(case, text)
     if step is None:
         label = concepts()[concept].label if concept else "That step"
@@ -98,7 +107,7 @@ def may_i(session, user: Optional[str], concept: Optional[str], text: str, case_
 
 def not_done(session, user: Optional[str], concept: str, text: str, case_ref: Optional[str]) -> Reply:
     """"The TM hasn't signed it off yet": nothing recorded; where the step stands."""
-    case = open_case(session, user, case_ref, text, "not done")
+    case = _unless_closed(open_case(session, user, case_ref, text, "not done"))
     step = step_named(case, concept)
     return Reply(wording.not_done(concepts()[concept].label, step, case.reference, case.view),
                  case_reference=case.reference, rule_id=step.rule_id if step else None)
@@ -124,6 +133,10 @@ def confirm(session, user: str, proposal: Proposal) -> Reply:
     session.expire_all()
     after = open_case(session, user, proposal.case, "", "after record")
     when = dt.date.fromisoformat(proposal.date)
+    if proposal.record in ("close", "reopen"):
+        said = episodes.recorded(case, after, proposal, when) if new else wording.already_recorded(case.reference)
+        log.info("chat recorded %s on %s", proposal.record, case.reference)
+        return Reply(said, case_reference=case.reference)
     said = wording.recorded_line(proposals.statement(proposal), case.reference, when, case.user.display_name,
                                  booking=proposal.record == "booking")
     if not new:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Iterable, Optional
 
-from bot.casefile import CONSENT_TO_ENGAGE, LAWFUL_BASIS_TO_SHARE, CaseFile
+from bot.casefile import CONSENT_TO_ENGAGE, LAWFUL_BASIS_TO_SHARE, CaseFile, Episode
 from bot.guidance.model import Citation, Rule
 from bot.pathways import BLOCKED, DONE, NEEDS_INFORMATION, NOT_APPLICABLE, OPTION, TODO, PathwayView, StepView
 from bot.render import day, due_words
@@ -272,8 +272,9 @@ def date_in_future_for_done(when: dt.date, today: dt.date) -> str:
             f"(Today is {day(today)}.) Nothing is recorded.")
 
 
-def date_before_opened(when: dt.date, reference: str, opened: dt.date) -> str:
-    return f"{day(when)} is before {reference} was opened ({day(opened)}). Which date was it? Nothing is recorded."
+def date_before_opened(when: dt.date, reference: str, opened: dt.date, reopened: bool = False) -> str:
+    return (f"{day(when)} is before {reference} was {'reopened' if reopened else 'opened'} ({day(opened)}). "
+            "Which date was it? Nothing is recorded.")
 
 
 def unclear_date(problem: str) -> str:
@@ -285,6 +286,85 @@ def which_outcome(outcomes: Iterable[str]) -> str:
 
 
 WHO_AGREED = "Who agreed to be lead professional? Tell me their role or name, e.g. \"the school nurse agreed\"."
+
+
+# ---- a case's episodes: closing, reopening, history ---------------------------------------
+
+def closed_case(reference: str, closed_on: dt.date) -> str:
+    return (f"{reference} is closed (since {day(closed_on)}): nothing on it is owed or reminded. "
+            f"Say \"reopen {reference}\" if it is re-referred, or \"history of {reference}\" for its episodes.")
+
+
+def close_proposal(reference: str, episode: int, when: dt.date, who: str) -> str:
+    return f"Close {reference} (episode {episode}), {day(when)}, by {who}. Shall I record it?"
+
+
+def reason_line(reason: Optional[str]) -> str:
+    return f"Reason: {reason}" if reason else "Reason: none given (you can say one, e.g. \"plan met\")."
+
+
+def still_open_on_closing(steps: list[StepView]) -> str:
+    if not steps:
+        return "Nothing on it is still open."
+    count = f"{len(steps)} step{'s' if len(steps) != 1 else ''}"
+    return f"Still open: {count}, first {steps[0].title}. Once it is closed they are no longer owed or reminded."
+
+
+def closed_line(reference: str, when: dt.date, who: str) -> str:
+    return (f"Recorded: {reference} closed, {day(when)}, by {who}. Its steps are no longer owed or reminded; "
+            f"say \"reopen {reference}\" if it is re-referred.")
+
+
+def open_nothing_to_reopen(reference: str, episode: int, opened: dt.date) -> str:
+    return f"{reference} is open (episode {episode}, from {day(opened)}), so there is nothing to reopen."
+
+
+def reopen_proposal(reference: str, episode: int, pathway_title: str, when: dt.date, who: str) -> str:
+    return (f"Reopen {reference} as episode {episode} ({pathway_title}), from {day(when)}, by {who}. "
+            "Shall I record it?")
+
+
+def reopen_keeps(reference: str, closed_on: dt.date) -> str:
+    return (f"The episode closed on {day(closed_on)} stays in {reference}'s history; the new one starts "
+            "with no steps, consents or lead professional of its own.")
+
+
+def reopened_line(reference: str, episode: int, when: dt.date, who: str) -> str:
+    return f"Recorded: {reference} reopened as episode {episode}, {day(when)}, by {who}."
+
+
+def date_before_closed(when: dt.date, reference: str, closed: dt.date) -> str:
+    return f"{day(when)} is before {reference} was closed ({day(closed)}). Which date was it? Nothing is recorded."
+
+
+def history(reference: str, episodes: list[Episode], pathway_titles: dict, step_titles: dict,
+            everything: bool = False) -> list[str]:
+    """A case's episodes, oldest first: dates, why closed or reopened, lead professional, steps."""
+    count = len(episodes)
+    lines = [f"{reference}: {count} episode{'s' if count != 1 else ''}."]
+    for e in episodes:
+        title = pathway_titles.get(e.pathway, e.pathway)
+        span = f"{day(e.opened_on)} to {day(e.closed_on)}" if e.closed_on else f"from {day(e.opened_on)}, open"
+        parts = [f"Episode {e.number}: {title}, {span}"]
+        if e.reopen_reason:
+            parts.append(f"reopened: {e.reopen_reason}")
+        if e.closed_on:
+            parts.append(f"closed: {e.close_reason}" if e.close_reason else "closed")
+        if e.lead_professional:
+            parts.append(f"lead professional {e.lead_professional}")
+        if not e.steps:
+            parts.append("no steps recorded")
+        elif not everything:
+            last = e.steps[-1]
+            parts.append(f"{len(e.steps)} step{'s' if len(e.steps) != 1 else ''} recorded, last: "
+                         f"{step_titles.get(last.rule_id, last.rule_id)}, {day(last.done_on)}")
+        lines.append("; ".join(parts) + ".")
+        if everything:
+            lines += [f"  {day(s.done_on)}: {step_titles.get(s.rule_id, s.rule_id)}"
+                      + (f" ({s.outcome.replace('_', ' ')})" if s.outcome else "") for s in e.steps]
+    if not everything and any(e.steps for e in episodes):
+        lines.append(f"Say \"show all history of {reference}\" for every step.")
+    return lines
 
 
 # ---- steps that do not fit, may be done, or have not happened -------------------------

@@ -27,6 +27,7 @@ _bookings, _people, _teams = BookingRow.__table__, Practitioner.__table__, Team.
 
 _CASE_COLUMNS = (
     _cases.c.id, _cases.c.updated_at, _cases.c.reference, _cases.c.pathway, _cases.c.opened_on, _cases.c.closed_on,
+    _cases.c.episode,
     _cases.c.team_id, _cases.c.allocated_worker_id, _cases.c.team_manager_id, _cases.c.caf_link_worker_id,
     _cases.c.lead_professional_id, _cases.c.lead_professional_name, _cases.c.lead_professional_role,
     _cases.c.referrer_name, _cases.c.referrer_advice_only,
@@ -34,18 +35,19 @@ _CASE_COLUMNS = (
 _IDS = bindparam("ids", expanding=True)
 _STEPS = (
     select(_steps.c.case_id, _steps.c.rule_id, _steps.c.done_on, _steps.c.recorded_by_id, _steps.c.outcome,
-           _steps.c.note, _steps.c.source)
+           _steps.c.note, _steps.c.source, _steps.c.episode)
     .where(_steps.c.case_id.in_(_IDS))
     .order_by(_steps.c.case_id, _steps.c.done_on, _steps.c.id)
 )
 _CONSENTS = (
     select(_consents.c.case_id, _consents.c.kind, _consents.c.status, _consents.c.recorded_on, _consents.c.given_by,
-           _consents.c.obtained_by, _consents.c.basis, _consents.c.note)
+           _consents.c.obtained_by, _consents.c.basis, _consents.c.note, _consents.c.episode)
     .where(_consents.c.case_id.in_(_IDS))
     .order_by(_consents.c.case_id, _consents.c.recorded_on, _consents.c.id)
 )
 _BOOKINGS = (
-    select(_bookings.c.case_id, _bookings.c.rule_id, _bookings.c.planned_for, _bookings.c.recorded_by_id)
+    select(_bookings.c.case_id, _bookings.c.rule_id, _bookings.c.planned_for, _bookings.c.recorded_by_id,
+           _bookings.c.episode)
     .where(_bookings.c.case_id.in_(_IDS))
     .order_by(_bookings.c.case_id, _bookings.c.planned_for, _bookings.c.id)
 )
@@ -121,11 +123,14 @@ class CaseLoader:
                 caf_link_worker=self._people.get(r.caf_link_worker_id),
                 referrer_advice_only=r.referrer_advice_only,
                 closed_on=r.closed_on,
+                episode=r.episode,
+                # Only the current episode's records count (as in bot.db.repositories.case_file).
                 steps=[RecordedStep(s.rule_id, s.done_on, username(s.recorded_by_id), s.outcome, s.note, s.source)
-                       for s in steps.get(r.id, ())],
+                       for s in steps.get(r.id, ()) if s.episode == r.episode],
                 consents=[ConsentRecord(c.kind, c.status, c.recorded_on, c.given_by, c.obtained_by, c.basis, c.note)
-                          for c in consents.get(r.id, ())],
-                bookings=[Booking(b.rule_id, b.planned_for, username(b.recorded_by_id)) for b in bookings.get(r.id, ())],
+                          for c in consents.get(r.id, ()) if c.episode == r.episode],
+                bookings=[Booking(b.rule_id, b.planned_for, username(b.recorded_by_id))
+                          for b in bookings.get(r.id, ()) if b.episode == r.episode],
             ))
             for r in rows
         ]

@@ -55,7 +55,12 @@ ROLES = (
     "admin",
 )
 STEP_SOURCES = ("chat", "cli", "import", "demo")
-AUDIT_ACTIONS = ("view", "record_step", "record_consent", "set_lead_professional", "import", "refused")
+AUDIT_ACTIONS = ("view", "record_step", "record_consent", "set_lead_professional", "import", "refused",
+                 "close_case", "reopen_case")
+
+# Steps, consents and bookings belong to the episode they were recorded in; a case's
+# pathway is evaluated on its current episode's records only.
+FIRST_EPISODE = 1
 
 
 class Team(Base):
@@ -95,7 +100,9 @@ class Case(Base):
     team_id = Column(Integer, ForeignKey("teams.id"), nullable=False)
     child_name = Column(String(200), nullable=False)
     opened_on = Column(Date, nullable=False)
+    # opened_on and closed_on are the current episode's (case_episodes keeps every episode).
     closed_on = Column(Date, index=True)
+    episode = Column(Integer, nullable=False, default=FIRST_EPISODE, server_default=str(FIRST_EPISODE))
     allocated_worker_id = Column(Integer, ForeignKey("practitioners.id"))
     team_manager_id = Column(Integer, ForeignKey("practitioners.id"))
     caf_link_worker_id = Column(Integer, ForeignKey("practitioners.id"))
@@ -126,6 +133,36 @@ class Case(Base):
                          order_by="[RecordedStepRow.done_on, RecordedStepRow.id]")
     consents = relationship("ConsentRow", back_populates="case", order_by="[ConsentRow.recorded_on, ConsentRow.id]")
     bookings = relationship("BookingRow", back_populates="case", order_by="[BookingRow.planned_for, BookingRow.id]")
+    episodes = relationship("EpisodeRow", back_populates="case", order_by="EpisodeRow.number")
+
+
+class EpisodeRow(Base):
+    """One episode of work with a case: from opening (or reopening after a re-referral) to closing.
+
+    The case row holds the current episode's dates and people; this keeps each episode's,
+    so that a reopened case's earlier history stays readable. ``close_reason`` and
+    ``reopen_reason`` are case data (shown to those who may see the case), never audited.
+    """
+
+    __tablename__ = "case_episodes"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_case_episodes_case_number"),)
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    number = Column(Integer, nullable=False)
+    pathway = Column(String(100), nullable=False)
+    opened_on = Column(Date, nullable=False)
+    reopen_reason = Column(String(200))
+    closed_on = Column(Date)
+    close_reason = Column(String(200))
+    lead_professional_name = Column(String(200))  # who led this episode, kept when it closes
+    lead_professional_role = Column(String(120))
+    opened_by_id = Column(Integer, ForeignKey("practitioners.id"))
+    closed_by_id = Column(Integer, ForeignKey("practitioners.id"))
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    case = relationship(Case, back_populates="episodes")
+    opened_by = relationship(Practitioner, foreign_keys=[opened_by_id])
+    closed_by = relationship(Practitioner, foreign_keys=[closed_by_id])
 
 
 class ConsentRow(Base):
@@ -145,6 +182,7 @@ class ConsentRow(Base):
     obtained_by = Column(String(120))
     basis = Column(String(120))
     note = Column(Text)
+    episode = Column(Integer, nullable=False, default=FIRST_EPISODE, server_default=str(FIRST_EPISODE))
     recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
     recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
 
@@ -166,6 +204,7 @@ class RecordedStepRow(Base):
     outcome = Column(String(60))
     note = Column(Text)
     source = Column(String(10), nullable=False, default="chat")
+    episode = Column(Integer, nullable=False, default=FIRST_EPISODE, server_default=str(FIRST_EPISODE))
     recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
     recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
 
@@ -183,6 +222,7 @@ class BookingRow(Base):
     rule_id = Column(String(100), nullable=False)
     planned_for = Column(Date, nullable=False)
     note = Column(Text)
+    episode = Column(Integer, nullable=False, default=FIRST_EPISODE, server_default=str(FIRST_EPISODE))
     recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
     recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
 
@@ -269,7 +309,7 @@ class AppState(Base):
 # ---- a write to a case's data makes the reminder scanner look at it again -----------------
 
 # Rows that are part of a case's data: writing one changes what the case's reminders are.
-CASE_DATA_ROWS = (RecordedStepRow, ConsentRow, BookingRow)
+CASE_DATA_ROWS = (RecordedStepRow, ConsentRow, BookingRow, EpisodeRow)
 # Case columns that are bookkeeping, not case data.
 _NOT_CASE_DATA = frozenset({"next_reminder_on", "updated_at", "created_at"})
 

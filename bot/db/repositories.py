@@ -26,6 +26,7 @@ from bot.casefile import (
     Booking,
     CaseFile,
     ConsentRecord,
+    Episode,
     Person,
     RecordedStep,
 )
@@ -36,6 +37,7 @@ from bot.db.models import (
     BookingRow,
     Case,
     ConsentRow,
+    EpisodeRow,
     Practitioner,
     RecordedStepRow,
     Team,
@@ -91,6 +93,13 @@ def check_date(day: dt.date, opened_on: dt.date, error=RecordRejected) -> None:
         raise error(f"{day} is in the future (today is {today})", "future_date")
     if day < opened_on:
         raise error(f"{day} is before the case was opened ({opened_on})", "before_opened")
+
+
+def check_open(case: Case, day: dt.date, error=RecordRejected) -> None:
+    """Nothing is recorded on a closed case after the day it closed: it is reopened first."""
+    if case.closed_on is not None and day > case.closed_on:
+        raise error(f"{case.reference} was closed on {case.closed_on}: reopen it to record what happened since",
+                    "case_closed")
 
 
 def check_step_rule(rule_id: str, pathway_id: str, outcome: Optional[str], check_outcome: bool = True) -> None:
@@ -184,6 +193,11 @@ def booking(row: BookingRow) -> Booking:
     return Booking(row.rule_id, row.planned_for, row.recorded_by.username if row.recorded_by else None)
 
 
+def current(rows, case: Case) -> list:
+    """The rows of the case's current episode (an earlier episode's steps are history, not owed work)."""
+    return [r for r in rows if r.episode == case.episode]
+
+
 def case_file(case: Case) -> CaseFile:
     return CaseFile(
         reference=case.reference,
@@ -197,9 +211,10 @@ def case_file(case: Case) -> CaseFile:
         caf_link_worker=person(case.caf_link_worker),
         referrer_advice_only=case.referrer_advice_only,
         closed_on=case.closed_on,
-        steps=[recorded_step(s) for s in case.steps],
-        consents=[consent_record(c) for c in case.consents],
-        bookings=[booking(b) for b in case.bookings],
+        episode=case.episode,
+        steps=[recorded_step(s) for s in current(case.steps, case)],
+        consents=[consent_record(c) for c in current(case.consents, case)],
+        bookings=[booking(b) for b in current(case.bookings, case)],
     )
 
 
@@ -358,6 +373,7 @@ class CaseRepository:
         check_step_rule(rule_id, case.pathway, outcome)
         day = as_date(done_on, "the date it was done", StepRejected)
         check_date(day, case.opened_on, StepRejected)
+        check_open(case, day, StepRejected)
         return by, day
 
     def _existing_step(self, case, rule_id, day, outcome) -> Optional[RecordedStepRow]:
@@ -365,12 +381,15 @@ class CaseRepository:
             RecordedStepRow.case_id == case.id, RecordedStepRow.rule_id == rule_id, RecordedStepRow.done_on == day
         )
         row = self.session.execute(query).scalar_one_or_none()
+        if row is not None and row.episode != case.episode:
+            raise StepRejected(f"{rule_id} is recorded on {day} in an earlier episode of {case.reference}", "other_episode")
         if row is not None and outcome and row.outcome != outcome:
             raise StepRejected(f"{rule_id} is already recorded on {day} with outcome {row.outcome}", "conflict")
         return row
 
     def _add_step(self, case, rule_id, day, by, outcome, note, source) -> RecordedStepRow:
-        row = RecordedStepRow(case=case, rule_id=rule_id, done_on=day, outcome=outcome, note=note, source=source)
+        row = RecordedStepRow(case=case, rule_id=rule_id, done_on=day, outcome=outcome, note=note, source=source,
+                              episode=case.episode)
         row.recorded_by = by
         self.session.add(row)
         try:
@@ -392,15 +411,17 @@ class CaseRepository:
             day = as_date(planned_for, "the date it is booked for", StepRejected)
             if day < clock.today():
                 raise StepRejected(f"{day} is in the past: record the step as done instead of booking it", "past_booking")
+            check_open(case, day, StepRejected)
         except RecordRejected as exc:
             exc.audit = audit_event(by_username, "refused", case.reference, f"book_step: {exc.code}")
             raise
         query = select(BookingRow).where(
-            BookingRow.case_id == case.id, BookingRow.rule_id == rule_id, BookingRow.planned_for == day
+            BookingRow.case_id == case.id, BookingRow.rule_id == rule_id, BookingRow.planned_for == day,
+            BookingRow.episode == case.episode,
         )
         row = self.session.execute(query).scalar_one_or_none()
         if row is None:
-            row = BookingRow(case=case, rule_id=rule_id, planned_for=day, note=note)
+            row = BookingRow(case=case, rule_id=rule_id, planned_for=day, note=note, episode=case.episode)
             row.recorded_by = by
             self.session.add(row)
             self.session.flush()
@@ -427,7 +448,8 @@ class CaseRepository:
             raise
         row = self._existing_consent(case, kind, status, day, basis)
         if row is None:
-            row = ConsentRow(case=case, kind=kind, status=status, recorded_on=day, basis=basis, note=note)
+            row = ConsentRow(case=case, kind=kind, status=status, recorded_on=day, basis=basis, note=note,
+                             episode=case.episode)
             row.given_by = given_by
             row.obtained_by, row.recorded_by = obtained_by or by_username, by
             self.session.add(row)
@@ -440,11 +462,13 @@ class CaseRepository:
         check_consent(kind, status, basis)
         day = as_date(recorded_on, "the date consent was recorded", ConsentRejected)
         check_date(day, case.opened_on, ConsentRejected)
+        check_open(case, day, ConsentRejected)
         return by, day
 
     def _existing_consent(self, case, kind, status, day, basis) -> Optional[ConsentRow]:
         query = select(ConsentRow).where(
             ConsentRow.case_id == case.id,
+            ConsentRow.episode == case.episode,
             ConsentRow.kind == kind,
             ConsentRow.status == status,
             ConsentRow.recorded_on == day,
@@ -497,6 +521,107 @@ class CaseRepository:
         self.session.flush()
         self.audit.record(by_username, "set_pathway", case.reference, f"{old} -> {pathway_id}")
         return pathway_id
+
+
+    # -- a case's episodes --
+
+    def close_case(self, reference: str, closed_on: DateLike, reason: Optional[str], by_username: Optional[str]) -> Episode:
+        """Close the case's current episode: its steps stop being owed and its reminders stop."""
+        case = self.find(reference)
+        try:
+            by = self.practitioners.recorder(by_username)
+            day = as_date(closed_on, "the date it closed")
+            check_date(day, case.opened_on)
+            if case.closed_on is not None:
+                if case.closed_on == day:
+                    return self._episode(case, case.episode)
+                raise RecordRejected(f"{case.reference} is already closed (since {case.closed_on})", "already_closed")
+        except RecordRejected as exc:
+            exc.audit = audit_event(by_username, "refused", case.reference, f"close_case: {exc.code}")
+            raise
+        row = self._episode_row(case)
+        row.closed_on, row.close_reason, row.closed_by = day, _reason(reason), by
+        row.lead_professional_name, row.lead_professional_role = _lead_name(case), case.lead_professional_role
+        case.closed_on = day
+        self.session.flush()
+        self.audit.record(by_username, "close_case", case.reference, f"episode {case.episode} closed {day}")
+        return self._episode(case, case.episode)
+
+    def reopen_case(self, reference: str, opened_on: DateLike, reason: Optional[str], by_username: Optional[str],
+                    pathway: Optional[str] = None) -> Episode:
+        """Reopen a closed case (a re-referral): a new episode, its clock from ``opened_on``, with
+        no steps, consents or lead professional carried over; the earlier episodes stay as history."""
+        case = self.find(reference)
+        try:
+            by = self.practitioners.recorder(by_username)
+            day = as_date(opened_on, "the date it reopened")
+            if case.closed_on is None:
+                if case.episode > 1 and case.opened_on == day:
+                    return self._episode(case, case.episode)
+                raise RecordRejected(f"{case.reference} is open (episode {case.episode}): there is nothing to reopen",
+                                     "not_closed")
+            if day > clock.today():
+                raise RecordRejected(f"{day} is in the future (today is {clock.today()})", "future_date")
+            if day < case.closed_on:
+                raise RecordRejected(f"{day} is before {case.reference} was closed ({case.closed_on})", "before_closed")
+            pathway = pathway or case.pathway
+            if pathway not in guidance.registry().pathways:
+                raise RecordRejected(f"there is no pathway {pathway!r} in the active guidance", "unknown_pathway")
+        except RecordRejected as exc:
+            exc.audit = audit_event(by_username, "refused", case.reference, f"reopen_case: {exc.code}")
+            raise
+        self._episode_row(case)  # the closing episode's record exists before the case moves on
+        case.episode += 1
+        case.opened_on, case.closed_on, case.pathway = day, None, pathway
+        case.lead_professional_name = case.lead_professional_role = case.lead_professional_agency = None
+        case.lead_professional = None
+        case.referrer_advice_only = None
+        self.session.add(EpisodeRow(case=case, number=case.episode, pathway=pathway, opened_on=day,
+                                    reopen_reason=_reason(reason), opened_by=by))
+        self.session.flush()
+        self.audit.record(by_username, "reopen_case", case.reference, f"episode {case.episode} opened {day}")
+        return self._episode(case, case.episode)
+
+    def episodes(self, reference: str, viewer: Optional[str] = None) -> list[Episode]:
+        """Every episode of a case, oldest first, with what was recorded in each."""
+        case = self.find(reference, selectinload(Case.episodes), *CASE_FILE_LOADS)
+        self.audit.record(viewer, "view", case.reference, "case history")
+        return [self._episode(case, n) for n in range(1, case.episode + 1)]
+
+    def _episode_row(self, case: Case) -> EpisodeRow:
+        """The current episode's row, made from the case row the first time it is needed
+        (cases opened before episodes were kept, or never closed, have none)."""
+        row = next((e for e in case.episodes if e.number == case.episode), None)
+        if row is None:
+            row = EpisodeRow(case=case, number=case.episode, pathway=case.pathway, opened_on=case.opened_on)
+            self.session.add(row)
+        return row
+
+    def _episode(self, case: Case, number: int) -> Episode:
+        row = next((e for e in case.episodes if e.number == number), None)
+        steps = tuple(recorded_step(s) for s in case.steps if s.episode == number)
+        consents = tuple(consent_record(c) for c in case.consents if c.episode == number)
+        if number == case.episode:
+            return Episode(number, case.pathway, case.opened_on, case.closed_on,
+                           row.close_reason if row else None, row.reopen_reason if row else None,
+                           _lead_name(case), steps, consents)
+        if row is None:  # pragma: no cover - every earlier episode's row is written when it closes
+            raise LookupError(f"episode {number} of {case.reference} is not recorded")
+        return Episode(number, row.pathway, row.opened_on, row.closed_on, row.close_reason, row.reopen_reason,
+                       row.lead_professional_name, steps, consents)
+
+
+REASON_LENGTH = 200
+
+
+def _reason(text: Optional[str]) -> Optional[str]:
+    text = " ".join((text or "").split())
+    return text[:REASON_LENGTH] or None
+
+
+def _lead_name(case: Case) -> Optional[str]:
+    found = _lead_professional(case)
+    return found.display_name if found else None
 
 
 def records_count(session: Session) -> int:

@@ -58,6 +58,8 @@ class Reading:
     answer: Optional[bool] = None   # a bare yes (True) or no (False)
     names_me: bool = False          # "my cases", "what have I got"
     reports_done: bool = False      # "sorted that today": something done, no step named
+    episode: Optional[str] = None   # "close" | "reopen": the case's episode ends, or a new one starts
+    history: bool = False           # "history of C-1043": every episode, with what was recorded
 
     @property
     def step(self) -> Optional[StepMention]:
@@ -86,7 +88,8 @@ def meanings() -> _Meanings:
     simple = ("not_done", "refused", "asks_may_i", "asks_why", "correction", "whats_left", "due_scope_mine",
               "due_scope_team", "due_words", "step_down_start", "checklist", "guidance_question", "greeting",
               "thanks", "goodbye", "help", "bot_challenge", "restart", "cancel", "affirm", "deny",
-              "asks_for_a_service", "reports_done", "show_all")
+              "asks_for_a_service", "reports_done", "show_all", "close_case", "reopen_case", "step_down_words",
+              "history")
     return _Meanings(
         steps=tuple((concept, _compile(p)) for concept, p in raw["steps"].items()),
         prefer=tuple((a, b) for a, b in raw.get("prefer") or ()),
@@ -184,4 +187,14 @@ def read(text: Optional[str]) -> Reading:
         answer=answer,
         names_me=_any("due_scope_mine", words),
         reports_done=_any("reports_done", words),
+        episode=_episode(words),
+        history=_any("history", words),
     )
+
+
+def _episode(words: str) -> Optional[str]:
+    if _any("reopen_case", words):
+        return "reopen"
+    if _any("close_case", words) and not _any("step_down_words", words):
+        return "close"
+    return None

@@ -22,6 +22,9 @@ UNIQUE_KEY = ("case_id", "rule_id", "due_on", "stage")
 CLAIM_TRIES = 5  # SQLite: another sender took the rows between our SELECT and UPDATE
 
 
+_OPEN_CASES = select(Case.id).where(Case.closed_on.is_(None))
+
+
 def _record_statement(dialect_insert, returning: bool):
     # Every column is given on every row, so one compiled statement serves every batch.
     statement = dialect_insert(Reminder.__table__).on_conflict_do_nothing(index_elements=list(UNIQUE_KEY))
@@ -152,7 +155,10 @@ class Outbox:
     def claim(self, token: str, limit: int, now: dt.datetime, claim_seconds: float, route: Route) -> list[Claimed]:
         """Take up to ``limit`` reminders that are due to be sent (or whose sender died)."""
         eligible = or_(
-            and_(Reminder.status == "pending", or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now)),
+            # A pending reminder of a case closed since it was queued is not sent (one being
+            # sent when its sender stopped is still settled: it may have been posted).
+            and_(Reminder.status == "pending", or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
+                 Reminder.case_id.in_(_OPEN_CASES)),
             and_(Reminder.status == "sending", Reminder.next_attempt_at <= now),
         )
         candidates = select(Reminder.id, Reminder.claimed_at).where(eligible).order_by(Reminder.id).limit(limit)
@@ -278,7 +284,7 @@ class Outbox:
             select(*_CLAIMED_COLUMNS)
             .join(Case, Reminder.case_id == Case.id)
             .join(Team, Case.team_id == Team.id)
-            .where(Reminder.status.in_(("pending", "sending")))
+            .where(or_(and_(Reminder.status == "pending", Case.closed_on.is_(None)), Reminder.status == "sending"))
             .order_by(Reminder.id)
         )
         return [Claimed(*row) for row in self.session.execute(query)]

@@ -1,0 +1,94 @@
+"""A case's episodes in chat: closing one (proposed, then recorded on yes), reopening a
+closed case after a re-referral (a new episode, the old one kept), and the history of both."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from bot.conversation import proposals, wording
+from bot.conversation.cases import OpenCase, Say, open_case
+from bot.conversation.reply import Reply
+from bot.conversation.state import Proposal
+from bot.db.repositories import REASON_LENGTH, CaseRepository
+from bot.guidance import registry
+
+# The reason follows a cue ("because", "reason:", "as") or a comma, after the request itself.
+REASON = re.compile(
+    r"(?:\b(?:because|as|since|reason(?: is| being)?|due to|following|after)\b\s*:?|[,:;\u2013\u2014]| - )\s*(?P<reason>[^,;]{3,})$",
+    re.IGNORECASE)
+# A re-referral says its own reason ("re-referred by the school").
+REREFERRAL = re.compile(r"\bre-?\s?referr?(?:al|ed)\b[^,.;]{0,80}", re.IGNORECASE)
+# Words that only say when, not why ("close C-1043, today").
+ONLY_WHEN = re.compile(r"^(?:today|yesterday|this morning|this afternoon|on \w+|last \w+|please|thanks?|thank you)\W*$",
+                       re.IGNORECASE)
+
+
+def reason_in(text: str) -> Optional[str]:
+    """Why the case closes or reopens, in the practitioner's words, if the message says."""
+    found = REASON.search(text.strip().rstrip(".!"))
+    if not found:
+        return None
+    reason = found.group("reason").strip()
+    if ONLY_WHEN.match(reason):
+        return None
+    return reason[:REASON_LENGTH]
+
+
+def propose_close(session, user: Optional[str], case_ref: Optional[str], text: str) -> Reply:
+    """"C-1043 can be closed, plan met": what closing would stop, asked before it is recorded."""
+    case = open_case(session, user, case_ref, text, "close")
+    focus = dict(case_reference=case.reference)
+    if case.file.closed_on is not None:
+        raise Say(Reply(wording.closed_case(case.reference, case.file.closed_on), **focus))
+    when = proposals.done_on(text, case)
+    reason = reason_in(text)
+    proposal = Proposal(case=case.reference, label="Case closed", rule_id=None, record="close",
+                        date=when.isoformat(), by=case.user.username, reason=reason)
+    still_open = [s for s in case.view.steps if s.open]
+    lines = [wording.close_proposal(case.reference, case.file.episode, when, case.user.display_name),
+             wording.reason_line(reason), wording.still_open_on_closing(still_open)]
+    return Reply("\n".join(lines), buttons=list(wording.RECORD_OR_NOT), pending=proposal, **focus)
+
+
+def propose_reopen(session, user: Optional[str], case_ref: Optional[str], text: str) -> Reply:
+    """"C-1043 has been re-referred": a new episode on the same pathway, asked first."""
+    case = open_case(session, user, case_ref, text, "reopen")
+    focus = dict(case_reference=case.reference)
+    closed_on = case.file.closed_on
+    if closed_on is None:
+        raise Say(Reply(wording.open_nothing_to_reopen(case.reference, case.file.episode, case.file.opened_on), **focus))
+    when = proposals.done_on(text, case, since=closed_on)
+    rereferral = REREFERRAL.search(text)
+    reason = reason_in(text) or (rereferral.group(0).strip()[:REASON_LENGTH] if rereferral else None)
+    proposal = Proposal(case=case.reference, label="Case reopened", rule_id=None, record="reopen",
+                        date=when.isoformat(), by=case.user.username, reason=reason)
+    title = registry().pathway(case.file.pathway).title
+    lines = [wording.reopen_proposal(case.reference, case.file.episode + 1, title, when, case.user.display_name),
+             wording.reason_line(reason), wording.reopen_keeps(case.reference, closed_on)]
+    return Reply("\n".join(lines), buttons=list(wording.RECORD_OR_NOT), pending=proposal, **focus)
+
+
+def recorded(case: OpenCase, after: OpenCase, proposal: Proposal, when) -> str:
+    """What confirming a close or reopen says."""
+    who = case.user.display_name
+    if proposal.record == "close":
+        return wording.closed_line(case.reference, when, who)
+    return f"{wording.reopened_line(case.reference, after.file.episode, when, who)}\n{wording.next_line(after.view)}"
+
+
+def history(session, user: Optional[str], case_ref: Optional[str], text: str = "", everything: bool = False) -> Reply:
+    """"History of C-1043": each episode, its dates, why it closed or reopened, what was recorded."""
+    case = open_case(session, user, case_ref, text, "history")
+    reg = registry()
+    episodes = CaseRepository(session).episodes(case.reference, viewer=case.user.username)
+    titles = {pid: p.title for pid, p in reg.pathways.items()}
+    steps = {rid: r.title for rid, r in reg.rules.items()}
+    lines = wording.history(case.reference, episodes, titles, steps, everything=everything)
+    return Reply("\n".join(lines), case_reference=case.reference)
+
+
+def status_if_closed(case: OpenCase) -> Optional[Reply]:
+    """A closed case's status: closed, and how to reopen it (nothing on it is owed)."""
+    if case.file.closed_on is None:
+        return None
+    return Reply(wording.closed_case(case.reference, case.file.closed_on), case_reference=case.reference)

@@ -74,22 +74,22 @@ def cmd_case_show(args) -> int:
 
 
 def cmd_case_close(args) -> int:
-    from bot.db.repositories import CaseRepository
+    from bot.db.episodes import EpisodeRepository
     from bot.db.session import session_scope
 
     with _database() as engine, session_scope(engine) as session:
-        episode = CaseRepository(session).close_case(args.reference, args.on or clock.today(), args.reason, args.user)
+        episode = EpisodeRepository(session).close_case(args.reference, args.on or clock.today(), args.reason, args.user)
     reference = normalise_reference(args.reference)
     print(f"{reference}: episode {episode.number} closed on {episode.closed_on}; its reminders stop")
     return 0
 
 
 def cmd_case_reopen(args) -> int:
-    from bot.db.repositories import CaseRepository
+    from bot.db.episodes import EpisodeRepository
     from bot.db.session import session_scope
 
     with _database() as engine, session_scope(engine) as session:
-        repo = CaseRepository(session)
+        repo = EpisodeRepository(session)
         episode = repo.reopen_case(args.reference, args.on or clock.today(), args.reason, args.user, args.pathway)
     reference = normalise_reference(args.reference)
     print(f"{reference}: reopened as episode {episode.number} on {episode.pathway}, from {episode.opened_on}")
@@ -98,13 +98,13 @@ def cmd_case_reopen(args) -> int:
 
 def cmd_case_history(args) -> int:
     from bot.conversation import wording
-    from bot.db.repositories import CaseRepository
+    from bot.db.episodes import EpisodeRepository
     from bot.db.session import session_scope
     from bot.guidance import registry
 
     reg = registry()
     with _database() as engine, session_scope(engine) as session:
-        repo = CaseRepository(session)
+        repo = EpisodeRepository(session)
         episodes = repo.episodes(args.reference, viewer=args.user)
     reference = normalise_reference(args.reference)
     titles = {pid: p.title for pid, p in reg.pathways.items()}

@@ -68,6 +68,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from bot import clock, guidance
+from bot.db.episodes import EpisodeRepository
 from bot.db.models import ROLES, Case, Practitioner, RecordedStepRow, Team
 from bot.db.repositories import (
     AuditLog,
@@ -441,7 +442,7 @@ class _Episodes:
     def write(self, item: dict) -> str:
         if item["unchanged"]:
             return "unchanged"
-        repo = CaseRepository(self.session)
+        repo = EpisodeRepository(self.session)
         if item["action"] == "close":
             repo.close_case(item["reference"], item["on"], item["reason"], item["recorded_by"])
         else:

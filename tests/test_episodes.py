@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.conversation import State
 from bot.db.models import AuditEvent, Case, Reminder
+from bot.db.episodes import EpisodeRepository
 from bot.db.repositories import CaseRepository, RecordRejected, StepRejected
 from bot.db.session import session_scope
 from bot.importer import ImportRejected, import_episodes
@@ -43,13 +44,13 @@ def turn(chat, text, state=None, user="sam.sw"):
 
 def test_closing_stops_the_case_being_scanned_and_reopening_starts_a_clean_episode(session, people):
     add_case(session, people, lead_professional_name="Pat Nurse", lead_professional_role="school nurse")
-    repo = CaseRepository(session)
+    repo, episodes = CaseRepository(session), EpisodeRepository(session)
     repo.record_step("C-1042", "cads.assessment-outcome", D(2026, 11, 3), "sw.jones")
-    closed = repo.close_case("C-1042", D(2026, 11, 20), "plan met", "sw.jones")
+    closed = episodes.close_case("C-1042", D(2026, 11, 20), "plan met", "sw.jones")
     assert (closed.number, closed.closed_on, closed.close_reason) == (1, D(2026, 11, 20), "plan met")
     assert [c.reference for c in repo.open_cases()] == []
 
-    reopened = repo.reopen_case("C-1042", D(2026, 11, 23), "re-referred by the school", "sw.jones")
+    reopened = episodes.reopen_case("C-1042", D(2026, 11, 23), "re-referred by the school", "sw.jones")
     assert (reopened.number, reopened.opened_on, reopened.closed_on) == (2, TODAY, None)
     file = repo.case_file("C-1042", viewer="test")
     # The new episode owes its own steps: nothing done, no lead professional carried over.
@@ -57,7 +58,7 @@ def test_closing_stops_the_case_being_scanned_and_reopening_starts_a_clean_episo
     assert evaluate(file, today=TODAY).step("cads.assessment-outcome").state != "done"
     assert [c.reference for c in repo.open_cases()] == ["C-1042"]
 
-    first, second = repo.episodes("C-1042", viewer="test")
+    first, second = episodes.episodes("C-1042", viewer="test")
     assert (first.opened_on, first.closed_on, first.close_reason, first.lead_professional) == (
         D(2026, 11, 2), D(2026, 11, 20), "plan met", "Pat Nurse")
     assert [s.rule_id for s in first.steps] == ["cads.assessment-outcome"]
@@ -66,15 +67,15 @@ def test_closing_stops_the_case_being_scanned_and_reopening_starts_a_clean_episo
 
 def test_a_closed_case_takes_nothing_dated_after_it_closed(session, people):
     add_case(session, people)
-    repo = CaseRepository(session)
-    repo.close_case("C-1042", D(2026, 11, 10), None, "sw.jones")
+    repo, episodes = CaseRepository(session), EpisodeRepository(session)
+    episodes.close_case("C-1042", D(2026, 11, 10), None, "sw.jones")
     with pytest.raises(StepRejected, match="C-1042 was closed on 2026-11-10: reopen it"):
         repo.record_step("C-1042", "cads.assessment-outcome", D(2026, 11, 12), "sw.jones")
     # Something done before it closed may still be recorded late.
     repo.record_step("C-1042", "cads.assessment-outcome", D(2026, 11, 9), "sw.jones")
     with pytest.raises(RecordRejected, match="already closed"):
-        repo.close_case("C-1042", D(2026, 11, 12), None, "sw.jones")
-    assert repo.close_case("C-1042", D(2026, 11, 10), None, "sw.jones").number == 1  # the same close again: no change
+        episodes.close_case("C-1042", D(2026, 11, 12), None, "sw.jones")
+    assert episodes.close_case("C-1042", D(2026, 11, 10), None, "sw.jones").number == 1  # the same close again: no change
 
 
 @pytest.mark.parametrize("call, message", [
@@ -86,12 +87,12 @@ def test_a_closed_case_takes_nothing_dated_after_it_closed(session, people):
 def test_bad_closes_and_reopens_are_refused_with_a_reason(session, people, call, message):
     add_case(session, people)
     with pytest.raises(RecordRejected, match=message):
-        call(CaseRepository(session))
+        call(EpisodeRepository(session))
 
 
 def test_a_reopen_cannot_be_dated_before_the_close(session, people):
     add_case(session, people)
-    repo = CaseRepository(session)
+    repo = EpisodeRepository(session)
     repo.close_case("C-1042", D(2026, 11, 20), None, "sw.jones")
     with pytest.raises(RecordRejected, match="before C-1042 was closed"):
         repo.reopen_case("C-1042", D(2026, 11, 19), None, "sw.jones")
@@ -99,7 +100,7 @@ def test_a_reopen_cannot_be_dated_before_the_close(session, people):
 
 def test_the_audit_log_says_what_happened_but_never_why(session, people):
     add_case(session, people)
-    repo = CaseRepository(session)
+    repo = EpisodeRepository(session)
     repo.close_case("C-1042", D(2026, 11, 20), "mum moved in with her new partner", "sw.jones")
     repo.reopen_case("C-1042", TODAY, "re-referred after a police call", "sw.jones")
     session.commit()
@@ -132,7 +133,7 @@ def test_a_closed_case_is_not_reminded_and_a_queued_reminder_of_it_is_not_sent(r
 
         scan(s)
     with session_scope(reminding) as s:
-        CaseRepository(s).close_case("C-7001", TODAY, None, "sw.jones")
+        EpisodeRepository(s).close_case("C-7001", TODAY, None, "sw.jones")
     assert "C-7001" not in "\n".join(worker.dry_run(reminding))
     worker.remind_once(reminding)
     posted = " ".join(str(p) for p in fake_slack.posts)
@@ -247,7 +248,7 @@ def test_a_csv_closes_and_reopens_in_file_order_and_a_second_import_changes_noth
         """)
     assert str(import_episodes(session, path)) == "episodes: 0 created, 3 updated, 0 unchanged"
     session.commit()
-    first, second = CaseRepository(session).episodes("C-1042")
+    first, second = EpisodeRepository(session).episodes("C-1042")
     assert (first.closed_on, second.opened_on, second.pathway) == (D(2026, 11, 10), D(2026, 11, 20),
                                                                      "cads-signpost-early-help")
     assert str(import_episodes(session, path)) == "episodes: 0 created, 0 updated, 3 unchanged"

@@ -9,7 +9,7 @@ from bot.conversation import proposals, wording
 from bot.conversation.cases import OpenCase, Say, open_case
 from bot.conversation.reply import Reply
 from bot.conversation.state import Proposal
-from bot.db.repositories import REASON_LENGTH, CaseRepository
+from bot.db.episodes import REASON_LENGTH, EpisodeRepository
 from bot.guidance import registry
 
 # The reason follows a cue ("because", "reason:", "as") or a comma, after the request itself.
@@ -80,7 +80,7 @@ def history(session, user: Optional[str], case_ref: Optional[str], text: str = "
     """"History of C-1043": each episode, its dates, why it closed or reopened, what was recorded."""
     case = open_case(session, user, case_ref, text, "history")
     reg = registry()
-    episodes = CaseRepository(session).episodes(case.reference, viewer=case.user.username)
+    episodes = EpisodeRepository(session).episodes(case.reference, viewer=case.user.username)
     titles = {pid: p.title for pid, p in reg.pathways.items()}
     steps = {rid: r.title for rid, r in reg.rules.items()}
     lines = wording.history(case.reference, episodes, titles, steps, everything=everything)

@@ -19,6 +19,7 @@ from bot.conversation.cases import OpenCase, Say
 from bot.conversation.concepts import Candidate
 from bot.conversation.reply import Reply
 from bot.conversation.state import ConsentProposal, LeadProfessionalProposal, Proposal
+from bot.db.episodes import EpisodeRepository
 from bot.db.repositories import CaseRepository
 from bot.guidance import registry
 from bot.pathways import BLOCKED, PathwayView, StepView, evaluate
@@ -175,9 +176,9 @@ def record(session: Session, case: OpenCase, proposal: Proposal) -> bool:
     elif proposal.record == "booking":
         repo.book_step(ref, proposal.rule_id, when, by)
     elif proposal.record == "close":
-        repo.close_case(ref, when, proposal.reason, by)
+        EpisodeRepository(session).close_case(ref, when, proposal.reason, by)
     elif proposal.record == "reopen":
-        repo.reopen_case(ref, when, proposal.reason, by)
+        EpisodeRepository(session).reopen_case(ref, when, proposal.reason, by)
     if proposal.lead_professional:
         lp = proposal.lead_professional
         repo.set_lead_professional(ref, lp.name, role=lp.role, by_username=by)

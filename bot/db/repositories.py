@@ -26,7 +26,6 @@ from bot.casefile import (
     Booking,
     CaseFile,
     ConsentRecord,
-    Episode,
     Person,
     RecordedStep,
 )
@@ -37,7 +36,6 @@ from bot.db.models import (
     BookingRow,
     Case,
     ConsentRow,
-    EpisodeRow,
     Practitioner,
     RecordedStepRow,
     Team,
@@ -176,7 +174,7 @@ def referrer(name: Optional[str]) -> Optional[Person]:
     return Person(name, role="referrer") if name else None
 
 
-def _lead_professional(case: Case) -> Optional[Person]:
+def lead_professional_of(case: Case) -> Optional[Person]:
     return lead_professional(case.lead_professional_name, case.lead_professional_role, person(case.lead_professional))
 
 
@@ -206,7 +204,7 @@ def case_file(case: Case) -> CaseFile:
         team=case.team.name if case.team else None,
         allocated_worker=person(case.allocated_worker),
         team_manager=person(case.team_manager),
-        lead_professional=_lead_professional(case),
+        lead_professional=lead_professional_of(case),
         referrer=referrer(case.referrer_name),
         caf_link_worker=person(case.caf_link_worker),
         referrer_advice_only=case.referrer_advice_only,
@@ -501,7 +499,7 @@ class CaseRepository:
         self.session.flush()
         who = f"practitioner #{linked.id}" if linked else "a partner outside ehbot"
         self.audit.record(by_username, "set_lead_professional", case.reference, f"lead professional is {who}")
-        return _lead_professional(case)
+        return lead_professional_of(case)
 
     def set_pathway(self, reference: str, pathway_id: str, by_username: Optional[str]) -> str:
         """Move a case to another pathway of the same guidance (e.g. another CADS outcome path)."""
@@ -521,107 +519,6 @@ class CaseRepository:
         self.session.flush()
         self.audit.record(by_username, "set_pathway", case.reference, f"{old} -> {pathway_id}")
         return pathway_id
-
-
-    # -- a case's episodes --
-
-    def close_case(self, reference: str, closed_on: DateLike, reason: Optional[str], by_username: Optional[str]) -> Episode:
-        """Close the case's current episode: its steps stop being owed and its reminders stop."""
-        case = self.find(reference)
-        try:
-            by = self.practitioners.recorder(by_username)
-            day = as_date(closed_on, "the date it closed")
-            check_date(day, case.opened_on)
-            if case.closed_on is not None:
-                if case.closed_on == day:
-                    return self._episode(case, case.episode)
-                raise RecordRejected(f"{case.reference} is already closed (since {case.closed_on})", "already_closed")
-        except RecordRejected as exc:
-            exc.audit = audit_event(by_username, "refused", case.reference, f"close_case: {exc.code}")
-            raise
-        row = self._episode_row(case)
-        row.closed_on, row.close_reason, row.closed_by = day, _reason(reason), by
-        row.lead_professional_name, row.lead_professional_role = _lead_name(case), case.lead_professional_role
-        case.closed_on = day
-        self.session.flush()
-        self.audit.record(by_username, "close_case", case.reference, f"episode {case.episode} closed {day}")
-        return self._episode(case, case.episode)
-
-    def reopen_case(self, reference: str, opened_on: DateLike, reason: Optional[str], by_username: Optional[str],
-                    pathway: Optional[str] = None) -> Episode:
-        """Reopen a closed case (a re-referral): a new episode, its clock from ``opened_on``, with
-        no steps, consents or lead professional carried over; the earlier episodes stay as history."""
-        case = self.find(reference)
-        try:
-            by = self.practitioners.recorder(by_username)
-            day = as_date(opened_on, "the date it reopened")
-            if case.closed_on is None:
-                if case.episode > 1 and case.opened_on == day:
-                    return self._episode(case, case.episode)
-                raise RecordRejected(f"{case.reference} is open (episode {case.episode}): there is nothing to reopen",
-                                     "not_closed")
-            if day > clock.today():
-                raise RecordRejected(f"{day} is in the future (today is {clock.today()})", "future_date")
-            if day < case.closed_on:
-                raise RecordRejected(f"{day} is before {case.reference} was closed ({case.closed_on})", "before_closed")
-            pathway = pathway or case.pathway
-            if pathway not in guidance.registry().pathways:
-                raise RecordRejected(f"there is no pathway {pathway!r} in the active guidance", "unknown_pathway")
-        except RecordRejected as exc:
-            exc.audit = audit_event(by_username, "refused", case.reference, f"reopen_case: {exc.code}")
-            raise
-        self._episode_row(case)  # the closing episode's record exists before the case moves on
-        case.episode += 1
-        case.opened_on, case.closed_on, case.pathway = day, None, pathway
-        case.lead_professional_name = case.lead_professional_role = case.lead_professional_agency = None
-        case.lead_professional = None
-        case.referrer_advice_only = None
-        self.session.add(EpisodeRow(case=case, number=case.episode, pathway=pathway, opened_on=day,
-                                    reopen_reason=_reason(reason), opened_by=by))
-        self.session.flush()
-        self.audit.record(by_username, "reopen_case", case.reference, f"episode {case.episode} opened {day}")
-        return self._episode(case, case.episode)
-
-    def episodes(self, reference: str, viewer: Optional[str] = None) -> list[Episode]:
-        """Every episode of a case, oldest first, with what was recorded in each."""
-        case = self.find(reference, selectinload(Case.episodes), *CASE_FILE_LOADS)
-        self.audit.record(viewer, "view", case.reference, "case history")
-        return [self._episode(case, n) for n in range(1, case.episode + 1)]
-
-    def _episode_row(self, case: Case) -> EpisodeRow:
-        """The current episode's row, made from the case row the first time it is needed
-        (cases opened before episodes were kept, or never closed, have none)."""
-        row = next((e for e in case.episodes if e.number == case.episode), None)
-        if row is None:
-            row = EpisodeRow(case=case, number=case.episode, pathway=case.pathway, opened_on=case.opened_on)
-            self.session.add(row)
-        return row
-
-    def _episode(self, case: Case, number: int) -> Episode:
-        row = next((e for e in case.episodes if e.number == number), None)
-        steps = tuple(recorded_step(s) for s in case.steps if s.episode == number)
-        consents = tuple(consent_record(c) for c in case.consents if c.episode == number)
-        if number == case.episode:
-            return Episode(number, case.pathway, case.opened_on, case.closed_on,
-                           row.close_reason if row else None, row.reopen_reason if row else None,
-                           _lead_name(case), steps, consents)
-        if row is None:  # pragma: no cover - every earlier episode's row is written when it closes
-            raise LookupError(f"episode {number} of {case.reference} is not recorded")
-        return Episode(number, row.pathway, row.opened_on, row.closed_on, row.close_reason, row.reopen_reason,
-                       row.lead_professional_name, steps, consents)
-
-
-REASON_LENGTH = 200
-
-
-def _reason(text: Optional[str]) -> Optional[str]:
-    text = " ".join((text or "").split())
-    return text[:REASON_LENGTH] or None
-
-
-def _lead_name(case: Case) -> Optional[str]:
-    found = _lead_professional(case)
-    return found.display_name if found else None
 
 
 def records_count(session: Session) -> int:

@@ -89,8 +89,8 @@ def cmd_case_reopen(args) -> int:
     from bot.db.session import session_scope
 
     with _database() as engine, session_scope(engine) as session:
-        repo = EpisodeRepository(session)
-        episode = repo.reopen_case(args.reference, args.on or clock.today(), args.reason, args.user, args.pathway)
+        episode = EpisodeRepository(session).reopen_case(args.reference, args.on or clock.today(), args.reason,
+                                                         args.user, args.pathway)
     reference = normalise_reference(args.reference)
     print(f"{reference}: reopened as episode {episode.number} on {episode.pathway}, from {episode.opened_on}")
     return 0
@@ -102,14 +102,10 @@ def cmd_case_history(args) -> int:
     from bot.db.session import session_scope
     from bot.guidance import registry
 
-    reg = registry()
     with _database() as engine, session_scope(engine) as session:
-        repo = EpisodeRepository(session)
-        episodes = repo.episodes(args.reference, viewer=args.user)
+        episodes = EpisodeRepository(session).episodes(args.reference, viewer=args.user)
     reference = normalise_reference(args.reference)
-    titles = {pid: p.title for pid, p in reg.pathways.items()}
-    steps = {rid: r.title for rid, r in reg.rules.items()}
-    print("\n".join(wording.history(reference, episodes, titles, steps, everything=True)))
+    print("\n".join(wording.history(reference, episodes, registry(), everything=True)))
     return 0
 
 

@@ -16,6 +16,17 @@ def _diff(engine):
         return compare_metadata(context, metadata)
 
 
+def _downgrade(db_url, engine, revision):
+    from alembic import command
+
+    from bot.db.migrate import alembic_config
+
+    cfg = alembic_config(db_url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def test_migrated_database_matches_the_models(db_url, engine):
     upgrade(db_url)
     assert _diff(engine) == []
@@ -30,15 +41,8 @@ def test_reminders_table_has_its_unique_key(db_url, engine):
 
 
 def test_downgrade_to_0002_removes_reminders(db_url, engine):
-    from alembic import command
-
-    from bot.db.migrate import alembic_config
-
     upgrade(db_url)
-    cfg = alembic_config(db_url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002")
+    _downgrade(db_url, engine, "0002")
     assert "reminders" not in inspect(engine).get_table_names()
     upgrade(db_url)
     assert "reminders" in inspect(engine).get_table_names()
@@ -58,10 +62,7 @@ def _a_case_with_a_step(engine):
 
 
 def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(db_url, engine):
-    from alembic import command
     from sqlalchemy import text
-
-    from bot.db.migrate import alembic_config
 
     upgrade(db_url, "0003")
     _a_case_with_a_step(engine)
@@ -72,10 +73,7 @@ def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(
         conn.execute(text("UPDATE cases SET next_reminder_on = '2026-12-01'"))
         conn.execute(text("INSERT INTO app_state (key, value, updated_at) VALUES ('k', 'v', '2026-11-23 09:00:00')"))
 
-    cfg = alembic_config(db_url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0003")
+    _downgrade(db_url, engine, "0003")
     assert "app_state" not in inspect(engine).get_table_names()
     assert "next_reminder_on" not in {c["name"] for c in inspect(engine).get_columns("cases")}
     with engine.connect() as conn:  # the cases and their steps are untouched
@@ -89,10 +87,7 @@ def test_0004_adds_next_reminder_dates_and_goes_down_and_up_with_cases_in_place(
 
 
 def test_0005_puts_every_existing_record_in_the_first_episode_and_goes_down_and_up(db_url, engine):
-    from alembic import command
-    from sqlalchemy import inspect, text
-
-    from bot.db.migrate import alembic_config
+    from sqlalchemy import text
 
     upgrade(db_url, "0004")
     _a_case_with_a_step(engine)
@@ -100,10 +95,7 @@ def test_0005_puts_every_existing_record_in_the_first_episode_and_goes_down_and_
     with engine.connect() as conn:
         assert conn.execute(text("SELECT episode FROM cases")).all() == [(1,)]
         assert conn.execute(text("SELECT episode FROM recorded_steps")).all() == [(1,)]
-    cfg = alembic_config(db_url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004")
+    _downgrade(db_url, engine, "0004")
     assert "case_episodes" not in inspect(engine).get_table_names()
     assert "episode" not in {c["name"] for c in inspect(engine).get_columns("recorded_steps")}
     with engine.connect() as conn:

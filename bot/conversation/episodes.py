@@ -79,11 +79,8 @@ def recorded(case: OpenCase, after: OpenCase, proposal: Proposal, when) -> str:
 def history(session, user: Optional[str], case_ref: Optional[str], text: str = "", everything: bool = False) -> Reply:
     """"History of C-1043": each episode, its dates, why it closed or reopened, what was recorded."""
     case = open_case(session, user, case_ref, text, "history")
-    reg = registry()
     episodes = EpisodeRepository(session).episodes(case.reference, viewer=case.user.username)
-    titles = {pid: p.title for pid, p in reg.pathways.items()}
-    steps = {rid: r.title for rid, r in reg.rules.items()}
-    lines = wording.history(case.reference, episodes, titles, steps, everything=everything)
+    lines = wording.history(case.reference, episodes, registry(), everything=everything)
     return Reply("\n".join(lines), case_reference=case.reference)
 
 

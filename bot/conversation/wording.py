@@ -337,9 +337,11 @@ def date_before_closed(when: dt.date, reference: str, closed: dt.date) -> str:
     return f"{day(when)} is before {reference} was closed ({day(closed)}). Which date was it? Nothing is recorded."
 
 
-def history(reference: str, episodes: list[Episode], pathway_titles: dict, step_titles: dict,
-            everything: bool = False) -> list[str]:
-    """A case's episodes, oldest first: dates, why closed or reopened, lead professional, steps."""
+def history(reference: str, episodes: list[Episode], registry, everything: bool = False) -> list[str]:
+    """A case's episodes, oldest first: dates, why closed or reopened, lead professional, steps
+    (pathways and steps by their titles in ``registry``, by id where the guidance no longer has them)."""
+    pathway_titles = {pid: p.title for pid, p in registry.pathways.items()}
+    step_titles = {rid: r.title for rid, r in registry.rules.items()}
     count = len(episodes)
     lines = [f"{reference}: {count} episode{'s' if count != 1 else ''}."]
     for e in episodes:

@@ -12,7 +12,7 @@ from typing import Optional
 
 from sqlalchemy.orm import Session, selectinload
 
-from bot import clock, guidance
+from bot import guidance
 from bot.casefile import Episode
 from bot.db.models import Case, EpisodeRow
 from bot.db.repositories import (
@@ -23,6 +23,7 @@ from bot.db.repositories import (
     as_date,
     audit_event,
     check_date,
+    check_not_future,
     consent_record,
     lead_professional_of,
     recorded_step,
@@ -71,8 +72,7 @@ class EpisodeRepository:
                     return self._episode(case, case.episode)
                 raise RecordRejected(f"{case.reference} is open (episode {case.episode}): there is nothing to reopen",
                                      "not_closed")
-            if day > clock.today():
-                raise RecordRejected(f"{day} is in the future (today is {clock.today()})", "future_date")
+            check_not_future(day)
             if day < case.closed_on:
                 raise RecordRejected(f"{day} is before {case.reference} was closed ({case.closed_on})", "before_closed")
             pathway = pathway or case.pathway

@@ -85,10 +85,14 @@ def as_date(value: DateLike, what: str, error=RecordRejected) -> dt.date:
         raise error(f"{what} must be a date like 2026-11-23", "bad_date") from None
 
 
-def check_date(day: dt.date, opened_on: dt.date, error=RecordRejected) -> None:
+def check_not_future(day: dt.date, error=RecordRejected) -> None:
     today = clock.today()
     if day > today:
         raise error(f"{day} is in the future (today is {today})", "future_date")
+
+
+def check_date(day: dt.date, opened_on: dt.date, error=RecordRejected) -> None:
+    check_not_future(day, error)
     if day < opened_on:
         raise error(f"{day} is before the case was opened ({opened_on})", "before_opened")
 

@@ -61,6 +61,16 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class LeadProfessionalChange:
+    """Who became lead professional, from when (None: before changes were dated) and why."""
+
+    name: str
+    role: Optional[str] = None
+    from_date: Optional[dt.date] = None
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Episode:
     """One episode of a case, from opening (or reopening) to closing, with what was recorded in it."""
 
@@ -73,6 +83,8 @@ class Episode:
     lead_professional: Optional[str] = None
     steps: tuple[RecordedStep, ...] = ()
     consents: tuple[ConsentRecord, ...] = ()
+    lead_professionals: tuple[LeadProfessionalChange, ...] = ()  # oldest first; the last is the episode's
+    moved_by: Optional[str] = None  # the guidance's move (its id) that opened this episode
 
 
 @dataclass

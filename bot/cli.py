@@ -96,6 +96,18 @@ def cmd_case_reopen(args) -> int:
     return 0
 
 
+def cmd_case_move(args) -> int:
+    from bot.db.episodes import EpisodeRepository
+    from bot.db.session import session_scope
+
+    with _database() as engine, session_scope(engine) as session:
+        episode = EpisodeRepository(session).move_case(args.reference, args.to, args.on or clock.today(), args.user,
+                                                       args.reason)
+    reference = normalise_reference(args.reference)
+    print(f"{reference}: moved to {episode.pathway} as episode {episode.number}, from {episode.opened_on}")
+    return 0
+
+
 def cmd_case_history(args) -> int:
     from bot.conversation import wording
     from bot.db.episodes import EpisodeRepository
@@ -129,6 +141,15 @@ def cmd_pathways_list(args) -> int:
 
     for pathway in registry().pathways.values():
         print(f"{pathway.id}  {pathway.title}  ({len(pathway.steps)} steps; {pathway.citation.title})")
+    return 0
+
+
+def cmd_pathways_moves(args) -> int:
+    from bot.guidance import registry
+
+    for move in registry().moves.values():
+        follows = f"; after {move.after}" if move.after else ""
+        print(f"{move.id}  {', '.join(move.from_pathways)} -> {move.to}{follows}  [{move.citation.brief()}]")
     return 0
 
 
@@ -327,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     reopen.add_argument("--pathway", help="the new episode's pathway (default: the case's last one)")
     reopen.add_argument("--user", help="the practitioner reopening it (username)")
     reopen.set_defaults(func=cmd_case_reopen)
+    move = case.add_parser("move", help="move the case where the guidance moves one (ehbot pathways moves)")
+    move.add_argument("reference")
+    move.add_argument("to", help="the pathway it moves to, or the move's id")
+    move.add_argument("--on", type=_date, help="the day of the move (default today; some moves count from a step)")
+    move.add_argument("--reason", help="why (kept on the case, never in the audit log)")
+    move.add_argument("--user", help="the practitioner moving it (username)")
+    move.set_defaults(func=cmd_case_move)
     hist = case.add_parser("history", help="every episode of the case, with what was recorded in each")
     hist.add_argument("reference")
     hist.add_argument("--user", default="cli", help="who is looking (recorded in the audit log)")
@@ -339,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     pathways = sub.add_parser("pathways", help="the pathways").add_subparsers(dest="pathways_command", required=True)
     pathways.add_parser("list", help="list the active pathways").set_defaults(func=cmd_pathways_list)
+    pathways.add_parser("moves", help="where the guidance moves a case between pathways").set_defaults(
+        func=cmd_pathways_moves)
 
     packs = sub.add_parser("packs", help="the guidance packs").add_subparsers(dest="packs_command", required=True)
     packs.add_parser("check", help="check every citation against the documents").set_defaults(func=cmd_packs_check)

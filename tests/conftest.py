@@ -183,6 +183,18 @@ def add_case(session, people, reference="C-1042", pathway="cads-progress-to-caf"
     return case
 
 
+def turn(chat, text, state=None, user="sam.sw"):
+    """One chat message, and the state the front end would keep after it."""
+    from bot.conversation import State
+
+    state = state or State()
+    reply = chat.respond(user, text, state)
+    kept = {"case_ref": state.case_ref, "focus_rule": state.focus_rule,
+            "pending": state.pending.as_slot() if state.pending else None, "asking": None}
+    kept.update(reply.slots())
+    return reply, State.from_slots(kept)
+
+
 @pytest.fixture
 def case(session, people):
     return add_case(session, people)

@@ -435,7 +435,8 @@ def test_set_lead_professional_outside_and_inside_ehbot(session, case):
     with pytest.raises(RecordRejected, match="nobody is not an active practitioner"):
         repo.set_lead_professional("C-1042", None, practitioner_username="nobody", by_username="sw.jones")
     details = [e.detail for e in AuditLog(session).events(action="set_lead_professional")]
-    assert details == ["lead professional is a partner outside ehbot", f"lead professional is practitioner #{case.lead_professional_id}"]
+    assert details == ["lead professional is a partner outside ehbot from 2026-11-23",
+                       f"lead professional is practitioner #{case.lead_professional_id} from 2026-11-23"]
 
 
 # ---- practitioners and the audit trail --------------------------------------------------------

@@ -9,12 +9,11 @@ import datetime as dt
 import textwrap
 
 import pytest
-from conftest import CHILD_NAME, add_case
+from conftest import CHILD_NAME, add_case, turn
 from fakes import early_help_case, fake_slack  # noqa: F401  (fixture)
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.conversation import State
 from bot.db.models import AuditEvent, Case, Reminder
 from bot.db.episodes import EpisodeRepository
 from bot.db.repositories import CaseRepository, RecordRejected, StepRejected
@@ -27,16 +26,6 @@ from bot.pathways import evaluate
 
 D = dt.date
 TODAY = D(2026, 11, 23)
-
-
-def turn(chat, text, state=None, user="sam.sw"):
-    """One message, and the state the front end would keep after it."""
-    state = state or State()
-    reply = chat.respond(user, text, state)
-    kept = {"case_ref": state.case_ref, "focus_rule": state.focus_rule,
-            "pending": state.pending.as_slot() if state.pending else None, "asking": None}
-    kept.update(reply.slots())
-    return reply, State.from_slots(kept)
 
 
 # ---- the repository ---------------------------------------------------------------------

@@ -166,7 +166,7 @@ def record(session: Session, case: OpenCase, proposal: Proposal) -> bool:
     repo = CaseRepository(session)
     ref, by, when = case.reference, case.user.username, proposal.date
     already = _already(case, proposal)
-    if proposal.pathway and proposal.pathway != case.row.pathway:
+    if proposal.pathway and proposal.pathway != case.row.pathway and proposal.record != "move":
         repo.set_pathway(ref, proposal.pathway, by)
     if proposal.record == "step":
         repo.record_step(ref, proposal.rule_id, when, by, outcome=proposal.outcome)
@@ -179,9 +179,11 @@ def record(session: Session, case: OpenCase, proposal: Proposal) -> bool:
         EpisodeRepository(session).close_case(ref, when, proposal.reason, by)
     elif proposal.record == "reopen":
         EpisodeRepository(session).reopen_case(ref, when, proposal.reason, by)
+    elif proposal.record == "move":
+        EpisodeRepository(session).move_case(ref, proposal.move, when, by, proposal.reason)
     if proposal.lead_professional:
         lp = proposal.lead_professional
-        repo.set_lead_professional(ref, lp.name, role=lp.role, by_username=by)
+        repo.set_lead_professional(ref, lp.name, role=lp.role, by_username=by, from_date=when, reason=proposal.reason)
     return not already
 
 
@@ -198,5 +200,7 @@ def _already(case: OpenCase, proposal: Proposal) -> bool:
         return file.closed_on == when
     if proposal.record == "reopen":
         return file.closed_on is None and file.episode > 1 and file.opened_on == when
+    if proposal.record == "move":
+        return file.pathway == proposal.pathway and file.opened_on == when
     lp = proposal.lead_professional
     return bool(lp and file.lead_professional and file.lead_professional.display_name == lp.name)

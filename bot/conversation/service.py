@@ -197,6 +197,8 @@ class Conversation:
             return self._run(lambda s: episodes.propose_close(s, user, case, text))
         if w == "reopen":
             return self._run(lambda s: episodes.propose_reopen(s, user, case, text))
+        if w == "move":
+            return self._run(lambda s: episodes.propose_move(s, user, case, text, args["towards"], args["asking"]))
         if w == "history":
             return self._run(lambda s: episodes.history(s, user, case, text, args.get("everything", False)))
         if w == "outcome":

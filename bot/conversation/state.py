@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping, Optional
 
-RECORD_KINDS = ("step", "consent", "booking", "none", "close", "reopen")
+RECORD_KINDS = ("step", "consent", "booking", "none", "close", "reopen", "move")
 QUESTION_KINDS = ("checklist_item", "ladder_rung", "outcome_path", "which_case", "which_step", "who_disagrees")
 
 
@@ -40,7 +40,8 @@ class Proposal:
     consent: Optional[ConsentProposal] = None
     lead_professional: Optional[LeadProfessionalProposal] = None
     pathway: Optional[str] = None    # the pathway the case moves to, if it moves
-    reason: Optional[str] = None     # why a case is closed or reopened, in the practitioner's words
+    reason: Optional[str] = None     # why a case is closed, reopened or moved, in the practitioner's words
+    move: Optional[str] = None       # the guidance's move (its id) that takes the case to ``pathway``
 
     def as_slot(self) -> dict:
         return asdict(self)
@@ -63,6 +64,7 @@ class Proposal:
                 lead_professional=LeadProfessionalProposal(**lead) if isinstance(lead, Mapping) else None,
                 pathway=raw.get("pathway"),
                 reason=raw.get("reason"),
+                move=raw.get("move"),
             )
         except (KeyError, TypeError):
             return None

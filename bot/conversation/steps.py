@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from bot.conversation import episodes, proposals, wording
+from bot.conversation import episodes, lead, proposals, wording
 from bot.conversation.cases import OpenCase, Say, open_case
 from bot.conversation.concepts import concepts, pick
 from bot.conversation.reply import Reply
@@ -58,6 +58,10 @@ def propose(session, user: Optional[str], concept: str, text: str, case_ref: Opt
         proposals.done_on(text, case)  # something done after the case closed is refused, saying so
     match = pick(concept, case.view, registry(), text)
     label = concepts()[concept].label
+    if match.candidate is None and concept == "lead_professional_agreed":
+        change = lead.propose_change(case, text)  # the step is done: someone new takes over
+        if change is not None:
+            return change
     if match.candidate is None:
         raise Say(episodes.status_if_closed(case) or _no_fit(case, label, match.on_pathway))
     reply, _ = proposals.proposal_reply(case, label, match.candidate, match.step, text)
@@ -133,7 +137,7 @@ def confirm(session, user: str, proposal: Proposal) -> Reply:
     session.expire_all()
     after = open_case(session, user, proposal.case, "", "after record")
     when = dt.date.fromisoformat(proposal.date)
-    if proposal.record in ("close", "reopen"):
+    if proposal.record in ("close", "reopen", "move"):
         said = episodes.recorded(case, after, proposal, when) if new else wording.already_recorded(case.reference)
         log.info("chat recorded %s on %s", proposal.record, case.reference)
         return Reply(said, case_reference=case.reference)

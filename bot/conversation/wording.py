@@ -333,6 +333,52 @@ def reopened_line(reference: str, episode: int, when: dt.date, who: str) -> str:
     return f"Recorded: {reference} reopened as episode {episode}, {day(when)}, by {who}."
 
 
+WAYS = {"early_help": "to early help", "social_care": "back to social care"}
+
+
+def no_such_move(reference: str, pathway_title: str, towards: Optional[str], offered) -> str:
+    way = f" {WAYS[towards]}" if towards else ""
+    first = f"The guidance gives no move{way} from {pathway_title}, where {reference} is. Nothing is recorded."
+    if offered:
+        first += " It gives: " + "; ".join(f"{m.title} {cite(m.citation)}" for m in offered) + "."
+    return first
+
+
+def move_waits(reference: str, to_title: str, step_title: str, citation) -> str:
+    return (f"Not yet: {reference} moves to {to_title} after this step, not recorded yet: {step_title} "
+            f"{cite(citation)}. Nothing is recorded.")
+
+
+def move_open(reference: str, to_title: str, when: dt.date, citation) -> str:
+    return (f"Yes: {reference} can move to {to_title} now; its clock would count from {day(when)} {cite(citation)}. "
+            f"Say \"move {reference}\" to record it.")
+
+
+def move_proposal(reference: str, episode: int, to_title: str, when: dt.date, who: str, citation) -> str:
+    return (f"Move {reference} to {to_title} (episode {episode}), from {day(when)}, by {who}. Shall I record it? "
+            f"{cite(citation)}")
+
+
+def move_keeps(reference: str, from_title: str, starts: Optional[str], has_lead: bool) -> str:
+    kept = f"The steps done on {from_title} stay done in {reference}'s history"
+    kept += "; the lead professional goes on." if has_lead else "."
+    return kept + (f" Recorded with it: {starts}." if starts else "")
+
+
+def lead_change_proposal(reference: str, name: str, before: str, when: dt.date, who: str) -> str:
+    return (f"Lead professional on {reference}: {name} from {day(when)}, in place of {before}, by {who}. "
+            "Shall I record it? The earlier one stays in the case's history.")
+
+
+def lead_change_before(reference: str, name: str, since: dt.date, when: dt.date) -> str:
+    return (f"{name} is lead professional on {reference} from {day(since)}: a change is from that day or later, "
+            f"not {day(when)}. Which date was it? Nothing is recorded.")
+
+
+def moved_line(reference: str, to_title: str, episode: int, when: dt.date, who: str) -> str:
+    return f"Recorded: {reference} moved to {to_title} (episode {episode}), from {day(when)}, by {who}."
+
+
 def date_before_closed(when: dt.date, reference: str, closed: dt.date) -> str:
     return f"{day(when)} is before {reference} was closed ({day(closed)}). Which date was it? Nothing is recorded."
 
@@ -348,11 +394,17 @@ def history(reference: str, episodes: list[Episode], registry, everything: bool 
         title = pathway_titles.get(e.pathway, e.pathway)
         span = f"{day(e.opened_on)} to {day(e.closed_on)}" if e.closed_on else f"from {day(e.opened_on)}, open"
         parts = [f"Episode {e.number}: {title}, {span}"]
+        if e.moved_by and e.moved_by in registry.moves:
+            parts.append(f"moved: {registry.moves[e.moved_by].title}")
         if e.reopen_reason:
             parts.append(f"reopened: {e.reopen_reason}")
         if e.closed_on:
             parts.append(f"closed: {e.close_reason}" if e.close_reason else "closed")
-        if e.lead_professional:
+        if len(e.lead_professionals) > 1:
+            parts.append("lead professionals " + ", then ".join(
+                c.name + (f" from {day(c.from_date)}" if c.from_date else "") + (f" ({c.reason})" if c.reason else "")
+                for c in e.lead_professionals))
+        elif e.lead_professional:
             parts.append(f"lead professional {e.lead_professional}")
         if not e.steps:
             parts.append("no steps recorded")

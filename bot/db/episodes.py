@@ -1,5 +1,6 @@
 """A case's episodes: closing one, reopening a closed case after a re-referral (a new
-episode, its records its own), and every episode's history.
+episode, its records its own), moving it to another pathway where the guidance moves a
+case (the old pathway's episode ends, the new one's starts), and every episode's history.
 
 The case row holds the current episode (its dates, pathway and people; steps, consents
 and bookings carry the episode they were recorded in); ``case_episodes`` keeps each
@@ -10,23 +11,27 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from bot import guidance
+from bot import guidance, moves
 from bot.casefile import Episode
-from bot.db.models import Case, EpisodeRow
+from bot.db.models import Case, EpisodeRow, LeadProfessionalRow, RecordedStepRow
 from bot.db.repositories import (
-    CASE_FILE_LOADS,
+    HISTORY_LOADS,
     CaseRepository,
     DateLike,
     RecordRejected,
     as_date,
     audit_event,
+    case_file,
     check_date,
     check_not_future,
     consent_record,
+    current,
+    lead_professional_change,
     lead_professional_of,
     recorded_step,
+    short_reason,
 )
 
 
@@ -52,7 +57,7 @@ class EpisodeRepository:
             exc.audit = audit_event(by_username, "refused", case.reference, f"close_case: {exc.code}")
             raise
         row = self._episode_row(case)
-        row.closed_on, row.close_reason, row.closed_by = day, _reason(reason), by
+        row.closed_on, row.close_reason, row.closed_by = day, short_reason(reason), by
         row.lead_professional_name, row.lead_professional_role = _lead_name(case), case.lead_professional_role
         case.closed_on = day
         self.session.flush()
@@ -88,14 +93,78 @@ class EpisodeRepository:
         case.lead_professional = None
         case.referrer_advice_only = None
         self.session.add(EpisodeRow(case=case, number=case.episode, pathway=pathway, opened_on=day,
-                                    reopen_reason=_reason(reason), opened_by=by))
+                                    reopen_reason=short_reason(reason), opened_by=by))
         self.session.flush()
         self.audit.record(by_username, "reopen_case", case.reference, f"episode {case.episode} opened {day}")
         return self._episode(case, case.episode)
 
+    def move_case(self, reference: str, move_id: str, moved_on: DateLike, by_username: Optional[str],
+                  reason: Optional[str] = None) -> Episode:
+        """Move an open case along one of the guidance's moves (``guidance.Move``): the episode
+        on the old pathway closes and one on the new pathway opens, its clock from the move's
+        day (or, where the move says so, the day its ``after`` step was recorded). The old
+        episode's steps stay done in the history; the lead professional goes on."""
+        case = self.cases.find(reference)
+        reg = guidance.registry()
+        # By the move's id, or by the pathway it goes to from where the case is.
+        move = reg.moves.get(move_id) or next((m for m in reg.moves_from(case.pathway) if m.to == move_id), None)
+        try:
+            by = self.practitioners.recorder(by_username)
+            if move is None:
+                raise RecordRejected(f"the guidance gives no move {move_id!r} from {case.pathway}", "unknown_move")
+            row = self._episode_row(case)
+            if row.moved_by_move == move.id and case.closed_on is None:
+                if move.counts_from_after or as_date(moved_on, "the date of the move") == case.opened_on:
+                    return self._episode(case, case.episode)  # the same move again: nothing changes
+                raise RecordRejected(f"{case.reference} already moved to {move.to} on {case.opened_on}", "already_moved")
+            if case.closed_on is not None:
+                raise RecordRejected(f"{case.reference} is closed (since {case.closed_on}): reopen it first", "closed")
+            if case.pathway not in move.from_pathways:
+                raise RecordRejected(f"the guidance gives that move from {', '.join(move.from_pathways)}, "
+                                     f"not from {case.pathway}", "not_from_here")
+            day = self._move_day(case, move, moved_on)
+        except RecordRejected as exc:
+            exc.audit = audit_event(by_username, "refused", case.reference, f"move_case: {exc.code}")
+            raise
+        old = case.pathway
+        row.closed_on, row.close_reason, row.closed_by = day, short_reason(reason), by
+        row.lead_professional_name, row.lead_professional_role = _lead_name(case), case.lead_professional_role
+        lead = current(case.lead_professionals, case)
+        case.episode += 1
+        case.opened_on, case.pathway = day, move.to
+        self.session.add(EpisodeRow(case=case, number=case.episode, pathway=move.to, opened_on=day,
+                                    moved_by_move=move.id, opened_by=by))
+        if case.lead_professional_name:  # the lead professional goes on into the new episode
+            self.session.add(LeadProfessionalRow(
+                case=case, episode=case.episode, name=case.lead_professional_name, role=case.lead_professional_role,
+                agency=case.lead_professional_agency, practitioner=case.lead_professional,
+                from_date=lead[-1].from_date if lead else None, recorded_by=by))
+        if move.starts:
+            self.session.add(RecordedStepRow(case=case, rule_id=move.starts, done_on=day, outcome=move.starts_outcome,
+                                             source="move", episode=case.episode, recorded_by=by))
+        self.session.flush()
+        self.audit.record(by_username, "move_case", case.reference, f"episode {case.episode} {old} -> {move.to} {day}")
+        return self._episode(case, case.episode)
+
+    def _move_day(self, case: Case, move, moved_on: DateLike):
+        """The new episode's first day; refused until what the move follows is recorded."""
+        file = case_file(case)
+        if moves.waits(file, move):
+            title = guidance.registry().rule(move.after).title
+            raise RecordRejected(f"the move follows a step not recorded yet: {title}", "not_yet")
+        follows = moves.what_it_follows(file, move)
+        if move.counts_from_after:
+            return follows.done_on
+        day = as_date(moved_on, "the date of the move")
+        check_not_future(day)
+        check_date(day, case.opened_on)
+        if follows is not None and day < follows.done_on:
+            raise RecordRejected(f"{day} is before the step the move follows ({follows.done_on})", "before_after")
+        return day
+
     def episodes(self, reference: str, viewer: Optional[str] = None) -> list[Episode]:
         """Every episode of a case, oldest first, with what was recorded in each."""
-        case = self.cases.find(reference, selectinload(Case.episodes), *CASE_FILE_LOADS)
+        case = self.cases.find(reference, *HISTORY_LOADS)
         self.audit.record(viewer, "view", case.reference, "case history")
         return [self._episode(case, n) for n in range(1, case.episode + 1)]
 
@@ -112,22 +181,17 @@ class EpisodeRepository:
         row = next((e for e in case.episodes if e.number == number), None)
         steps = tuple(recorded_step(s) for s in case.steps if s.episode == number)
         consents = tuple(consent_record(c) for c in case.consents if c.episode == number)
+        leads = tuple(lead_professional_change(r) for r in case.lead_professionals if r.episode == number)
+        moved_by = row.moved_by_move if row else None
         if number == case.episode:
             return Episode(number, case.pathway, case.opened_on, case.closed_on,
                            row.close_reason if row else None, row.reopen_reason if row else None,
-                           _lead_name(case), steps, consents)
+                           _lead_name(case), steps, consents, leads, moved_by)
         if row is None:  # pragma: no cover - every earlier episode's row is written when it closes
             raise LookupError(f"episode {number} of {case.reference} is not recorded")
         return Episode(number, row.pathway, row.opened_on, row.closed_on, row.close_reason, row.reopen_reason,
-                       row.lead_professional_name, steps, consents)
+                       row.lead_professional_name, steps, consents, leads, moved_by)
 
-
-REASON_LENGTH = 200
-
-
-def _reason(text: Optional[str]) -> Optional[str]:
-    text = " ".join((text or "").split())
-    return text[:REASON_LENGTH] or None
 
 
 def _lead_name(case: Case) -> Optional[str]:

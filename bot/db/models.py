@@ -54,7 +54,7 @@ ROLES = (
     "lead_professional",
     "admin",
 )
-STEP_SOURCES = ("chat", "cli", "import", "demo")
+STEP_SOURCES = ("chat", "cli", "import", "demo", "move")  # move: the first step a move between pathways records
 AUDIT_ACTIONS = ("view", "record_step", "record_consent", "set_lead_professional", "import", "refused",
                  "close_case", "reopen_case")
 
@@ -134,6 +134,8 @@ class Case(Base):
     consents = relationship("ConsentRow", back_populates="case", order_by="[ConsentRow.recorded_on, ConsentRow.id]")
     bookings = relationship("BookingRow", back_populates="case", order_by="[BookingRow.planned_for, BookingRow.id]")
     episodes = relationship("EpisodeRow", back_populates="case", order_by="EpisodeRow.number")
+    lead_professionals = relationship("LeadProfessionalRow", back_populates="case",
+                                      order_by="[LeadProfessionalRow.episode, LeadProfessionalRow.from_date, LeadProfessionalRow.id]")
 
 
 class EpisodeRow(Base):
@@ -156,6 +158,8 @@ class EpisodeRow(Base):
     close_reason = Column(String(200))
     lead_professional_name = Column(String(200))  # who led this episode, kept when it closes
     lead_professional_role = Column(String(120))
+    # A move between pathways (the guidance's, by move id) ends one episode and opens the next.
+    moved_by_move = Column(String(100))  # on the episode a move opened
     opened_by_id = Column(Integer, ForeignKey("practitioners.id"))
     closed_by_id = Column(Integer, ForeignKey("practitioners.id"))
     recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
@@ -163,6 +167,29 @@ class EpisodeRow(Base):
     case = relationship(Case, back_populates="episodes")
     opened_by = relationship(Practitioner, foreign_keys=[opened_by_id])
     closed_by = relationship(Practitioner, foreign_keys=[closed_by_id])
+
+
+class LeadProfessionalRow(Base):
+    """Who was lead professional on a case, from when and why: the latest is the case's
+    current one (kept on the case row too); the earlier ones stay as history. The name and
+    reason are case data (shown to those who may see the case), never audited."""
+
+    __tablename__ = "lead_professional_changes"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    episode = Column(Integer, nullable=False, default=FIRST_EPISODE)
+    name = Column(String(200), nullable=False)
+    role = Column(String(120))
+    agency = Column(String(200))
+    practitioner_id = Column(Integer, ForeignKey("practitioners.id"))
+    from_date = Column(Date)  # None: named before changes were dated (carried from the case row)
+    reason = Column(String(200))
+    recorded_by_id = Column(Integer, ForeignKey("practitioners.id"))
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    case = relationship(Case, back_populates="lead_professionals")
+    practitioner = relationship(Practitioner, foreign_keys=[practitioner_id])
+    recorded_by = relationship(Practitioner, foreign_keys=[recorded_by_id])
 
 
 class ConsentRow(Base):
@@ -309,7 +336,7 @@ class AppState(Base):
 # ---- a write to a case's data makes the reminder scanner look at it again -----------------
 
 # Rows that are part of a case's data: writing one changes what the case's reminders are.
-CASE_DATA_ROWS = (RecordedStepRow, ConsentRow, BookingRow, EpisodeRow)
+CASE_DATA_ROWS = (RecordedStepRow, ConsentRow, BookingRow, EpisodeRow, LeadProfessionalRow)
 # Case columns that are bookkeeping, not case data.
 _NOT_CASE_DATA = frozenset({"next_reminder_on", "updated_at", "created_at"})
 

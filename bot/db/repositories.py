@@ -26,6 +26,7 @@ from bot.casefile import (
     Booking,
     CaseFile,
     ConsentRecord,
+    LeadProfessionalChange,
     Person,
     RecordedStep,
 )
@@ -36,6 +37,7 @@ from bot.db.models import (
     BookingRow,
     Case,
     ConsentRow,
+    LeadProfessionalRow,
     Practitioner,
     RecordedStepRow,
     Team,
@@ -191,6 +193,10 @@ def consent_record(row: ConsentRow) -> ConsentRecord:
     return ConsentRecord(row.kind, row.status, row.recorded_on, row.given_by, row.obtained_by, row.basis, row.note)
 
 
+def lead_professional_change(row: LeadProfessionalRow) -> LeadProfessionalChange:
+    return LeadProfessionalChange(row.name, row.role, row.from_date, row.reason)
+
+
 def booking(row: BookingRow) -> Booking:
     return Booking(row.rule_id, row.planned_for, row.recorded_by.username if row.recorded_by else None)
 
@@ -231,6 +237,8 @@ CASE_FILE_LOADS = (
     selectinload(Case.consents),
     selectinload(Case.bookings).joinedload(BookingRow.recorded_by),
 )
+# A case's whole history: its episodes and lead professionals besides.
+HISTORY_LOADS = (selectinload(Case.episodes), selectinload(Case.lead_professionals), *CASE_FILE_LOADS)
 
 
 # ---- repositories --------------------------------------------------------------------
@@ -487,22 +495,46 @@ class CaseRepository:
         practitioner_username: Optional[str] = None,
         *,
         by_username: Optional[str],
+        from_date: DateLike = None,
+        reason: Optional[str] = None,
     ) -> Person:
+        """Name the case's lead professional from a day (default today); the one named before
+        stays in the case's history. Naming the current one again changes nothing."""
         case = self.find(reference)
         try:
-            self.practitioners.recorder(by_username)
+            by = self.practitioners.recorder(by_username)
             linked = self.practitioners.recorder(practitioner_username)
-            name = (name or "").strip() or (linked.display_name if linked else "")
+            name = " ".join((name or "").split()) or (linked.display_name if linked else "")
             if not name:
                 raise RecordRejected("say who the lead professional is", "name_missing")
+            day = as_date(from_date, "the date they took over") if from_date is not None else clock.today()
+            check_not_future(day)
+            check_date(day, case.opened_on)
+            check_open(case, day)
+            history = current(case.lead_professionals, case)
+            latest = history[-1] if history else None
+            if latest is not None and latest.from_date is not None and day < latest.from_date:
+                raise RecordRejected(f"{latest.name} is lead professional from {latest.from_date}: "
+                                     f"a change must be from that day or later", "before_current")
         except RecordRejected as exc:
             exc.audit = audit_event(by_username, "refused", case.reference, f"set_lead_professional: {exc.code}")
             raise
-        case.lead_professional_name, case.lead_professional_role = name, role
+        if (case.lead_professional_name, case.lead_professional_role, case.lead_professional_agency) == \
+                (name, role, agency) and case.lead_professional == linked and latest is not None:
+            return lead_professional_of(case)
+        if latest is None and case.lead_professional_name:
+            # Named before changes were kept: keep them as the first, undated.
+            self.session.add(LeadProfessionalRow(
+                case=case, episode=case.episode, name=case.lead_professional_name, role=case.lead_professional_role,
+                agency=case.lead_professional_agency, practitioner=case.lead_professional))
+        self.session.add(LeadProfessionalRow(case=case, episode=case.episode, name=name[:200], role=role, agency=agency,
+                                             practitioner=linked, from_date=day, reason=short_reason(reason),
+                                             recorded_by=by))
+        case.lead_professional_name, case.lead_professional_role = name[:200], role
         case.lead_professional_agency, case.lead_professional = agency, linked
         self.session.flush()
         who = f"practitioner #{linked.id}" if linked else "a partner outside ehbot"
-        self.audit.record(by_username, "set_lead_professional", case.reference, f"lead professional is {who}")
+        self.audit.record(by_username, "set_lead_professional", case.reference, f"lead professional is {who} from {day}")
         return lead_professional_of(case)
 
     def set_pathway(self, reference: str, pathway_id: str, by_username: Optional[str]) -> str:
@@ -523,6 +555,15 @@ class CaseRepository:
         self.session.flush()
         self.audit.record(by_username, "set_pathway", case.reference, f"{old} -> {pathway_id}")
         return pathway_id
+
+
+REASON_LENGTH = 200
+
+
+def short_reason(text: Optional[str]) -> Optional[str]:
+    """Why something changed, in the practitioner's words, on one line and within the column."""
+    text = " ".join((text or "").split())
+    return text[:REASON_LENGTH] or None
 
 
 def records_count(session: Session) -> int:

@@ -40,6 +40,8 @@ def citation_problems(pack: Pack, guidance_dir: Path) -> list[str]:
             check(f"rule {rule.id} escalation", rule.escalate.citation)
     for pathway in pack.pathways.values():
         check(f"pathway {pathway.id}", pathway.citation)
+    for move in pack.moves.values():
+        check(f"move {move.id}", move.citation)
     lines = [_fold(line.lstrip("#").strip()) for line in text.splitlines()]
     at = -1
     for heading, _ in pack.sections:

@@ -11,11 +11,14 @@ def _cell(text: str) -> str:
 
 
 def section_rules(pack: Pack) -> dict[str, list[str]]:
-    """Each listed section -> the ids of the rules whose citation or also_cites uses it, in pack order."""
+    """Each listed section -> the ids of the rules whose citation or also_cites uses it, in pack
+    order, then of the moves (between pathways) that cite it."""
     found: dict[str, list[str]] = {heading: [] for heading, _ in pack.sections}
     for rule in pack.rules.values():
         for section in dict.fromkeys(" ".join(c.section.split()) for c in rule.citations):
             found.setdefault(section, []).append(rule.id)
+    for move in pack.moves.values():
+        found.setdefault(" ".join(move.citation.section.split()), []).append(f"{move.id} (move)")
     return found
 
 

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional
 import yaml
 
 from bot.guidance.model import (
+    MOVE_DIRECTIONS,
     PARTS,
     PERIOD_UNITS,
     RULE_KINDS,
@@ -20,6 +21,7 @@ from bot.guidance.model import (
     Citation,
     Due,
     Escalation,
+    Move,
     OwnerChoice,
     Pack,
     Pathway,
@@ -239,10 +241,48 @@ def load_pack(path: Path) -> Pack:
             if pack.rules[step].kind == "knowledge":
                 raise PackError(f"{where}: {step} is knowledge, not a step")
         pack.pathways[pathway.id] = pathway
+    for mv in raw.get("moves") or ():
+        move = _move(mv, pack_id, document)
+        if move.id in pack.moves:
+            raise PackError(f"{pack_id}: move id {move.id} is used twice")
+        pack.moves[move.id] = move
     _check_references(pack)
     if "sections" in raw:
         pack.sections = _sections(raw["sections"], pack)
     return pack
+
+
+MOVE_KEYS = {"id", "title", "towards", "from", "to", "after", "starts", "counts_from", "citation", "reading"}
+# What a moved case's new episode counts from: the day ``after`` was recorded, or the move's own day.
+COUNTS_FROM = ("after", "move")
+
+
+def _move(raw: Any, pack_id: str, doc: _Document) -> Move:
+    """One ``moves:`` entry. Its pathways and steps may be other packs': the registry checks them."""
+    where = f"{pack_id}: move {raw.get('id') if isinstance(raw, dict) else '?'}"
+    if not isinstance(raw, dict) or not raw.get("id") or not raw.get("title") or not raw.get("to") or not raw.get("from"):
+        raise PackError(f"{where}: a move needs id, title, from (pathways), to (a pathway) and a citation")
+    unknown = set(raw) - MOVE_KEYS
+    if unknown:
+        raise PackError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    if raw.get("towards") not in MOVE_DIRECTIONS:
+        raise PackError(f"{where}: towards must be one of {', '.join(MOVE_DIRECTIONS)}")
+    after, starts = raw.get("after") or {}, raw.get("starts") or {}
+    for name, part in (("after", after), ("starts", starts)):
+        if part and (not isinstance(part, dict) or not part.get("step") or set(part) - {"step", "outcome"}):
+            raise PackError(f"{where}: {name} is {{step: ID}} or {{step: ID, outcome: ...}}")
+    counts_from = raw.get("counts_from", "move")
+    if counts_from not in COUNTS_FROM or (counts_from == "after" and not after):
+        raise PackError(f"{where}: counts_from is 'move' (the default) or 'after' (with an after step)")
+    outcomes = after.get("outcome") or []
+    froms = raw["from"] if isinstance(raw["from"], list) else [raw["from"]]
+    return Move(
+        id=raw["id"], pack=pack_id, title=" ".join(str(raw["title"]).split()), towards=raw["towards"],
+        from_pathways=tuple(froms), to=raw["to"], citation=_citation(raw.get("citation"), doc, where),
+        after=after.get("step"), after_outcomes=tuple(outcomes if isinstance(outcomes, list) else [outcomes]),
+        starts=starts.get("step"), starts_outcome=starts.get("outcome"), counts_from_after=counts_from == "after",
+        reading=" ".join(str(raw.get("reading") or "").split()),
+    )
 
 
 def _sections(raw: Any, pack: Pack) -> list[tuple[str, Optional[str]]]:
@@ -262,6 +302,7 @@ def _sections(raw: Any, pack: Pack) -> list[tuple[str, Optional[str]]]:
     cited = [(f"rule {r.id}", c) for r in pack.rules.values() for c in r.citations]
     cited += [(f"rule {r.id} escalation", r.escalate.citation) for r in pack.rules.values() if r.escalate]
     cited += [(f"pathway {p.id}", p.citation) for p in pack.pathways.values()]
+    cited += [(f"move {m.id}", m.citation) for m in pack.moves.values()]
     for where, cite in cited:
         section = " ".join(cite.section.split())
         if section not in listed:

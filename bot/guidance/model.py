@@ -153,6 +153,31 @@ class Pathway:
     path_title: Optional[str] = None
 
 
+# The way a move takes a case, in practitioners' words ("to early help", "back to social care").
+MOVE_DIRECTIONS = ("early_help", "social_care")
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where a document moves a case from one pathway to another (perhaps another pack's):
+    the case's episode on the old pathway ends and one on the new pathway starts, its clock
+    from the day of ``after`` (recorded on the old pathway) or, with none, the move's own day."""
+
+    id: str
+    pack: str
+    title: str
+    towards: str  # one of MOVE_DIRECTIONS
+    from_pathways: tuple[str, ...]
+    to: str
+    citation: Citation
+    after: Optional[str] = None  # the step that must be recorded first
+    after_outcomes: tuple[str, ...] = ()  # and with one of these outcomes (any, if empty)
+    starts: Optional[str] = None  # the new pathway's first step, recorded on the move's day
+    starts_outcome: Optional[str] = None
+    counts_from_after: bool = False  # the new episode opens on the day ``after`` was recorded
+    reading: str = ""
+
+
 @dataclass
 class Pack:
     id: str
@@ -165,6 +190,7 @@ class Pack:
     called: tuple[str, ...] = ()  # words in a question that name the document
     pathways: dict[str, Pathway] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    moves: dict[str, Move] = field(default_factory=dict)
     # every section heading of the document, in order, with why no rule encodes it (None: rules cite it)
     sections: list[tuple[str, Optional[str]]] = field(default_factory=list)
     source: Any = None  # path of the YAML file

@@ -58,7 +58,8 @@ class Reading:
     answer: Optional[bool] = None   # a bare yes (True) or no (False)
     names_me: bool = False          # "my cases", "what have I got"
     reports_done: bool = False      # "sorted that today": something done, no step named
-    episode: Optional[str] = None   # "close" | "reopen": the case's episode ends, or a new one starts
+    episode: Optional[str] = None   # "close" | "reopen" | "move": the case's episode ends, or a new one starts
+    towards: Optional[str] = None   # a move's way: "early_help" | "social_care" (guidance.model.MOVE_DIRECTIONS)
     history: bool = False           # "history of C-1043": every episode, with what was recorded
 
     @property
@@ -76,6 +77,7 @@ class _Meanings:
     patterns: dict = field(default_factory=dict)
     paths: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
     parties: tuple[tuple[str, re.Pattern], ...] = ()
+    towards: tuple[tuple[str, tuple[re.Pattern, ...]], ...] = ()
 
 
 def _compile(patterns) -> tuple[re.Pattern, ...]:
@@ -89,13 +91,14 @@ def meanings() -> _Meanings:
               "due_scope_team", "due_words", "step_down_start", "checklist", "guidance_question", "greeting",
               "thanks", "goodbye", "help", "bot_challenge", "restart", "cancel", "affirm", "deny",
               "asks_for_a_service", "reports_done", "show_all", "close_case", "reopen_case", "step_down_words",
-              "history")
+              "history", "move_case")
     return _Meanings(
         steps=tuple((concept, _compile(p)) for concept, p in raw["steps"].items()),
         prefer=tuple((a, b) for a, b in raw.get("prefer") or ()),
         patterns={name: _compile(raw.get(name)) for name in simple},
         paths=tuple((path, _compile(p)) for path, p in raw["paths"].items()),
         parties=tuple((party, re.compile(p)) for party, p in raw["parties"].items()),
+        towards=tuple((way, _compile(p)) for way, p in raw["move_towards"].items()),
     )
 
 
@@ -166,6 +169,7 @@ def read(text: Optional[str]) -> Reading:
     for name, pattern in meanings().parties:
         if pattern.search(words):
             party = party or name
+    towards = _towards(words)
     return Reading(
         text=typed,
         words=words,
@@ -187,12 +191,25 @@ def read(text: Optional[str]) -> Reading:
         answer=answer,
         names_me=_any("due_scope_mine", words),
         reports_done=_any("reports_done", words),
-        episode=_episode(words),
+        episode=_episode(words, towards),
+        towards=towards,
         history=_any("history", words),
     )
 
 
-def _episode(words: str) -> Optional[str]:
+def _towards(words: str) -> Optional[str]:
+    """Which way a move goes, if the words are a move's."""
+    if not _any("move_case", words):
+        return None
+    way = _first(meanings().towards, words)
+    if way == "early_help" and _any("step_down_start", words):
+        return None
+    return way
+
+
+def _episode(words: str, towards: Optional[str]) -> Optional[str]:
+    if towards:
+        return "move"
     if _any("reopen_case", words):
         return "reopen"
     if _any("close_case", words) and not _any("step_down_words", words):

@@ -114,10 +114,33 @@ def cmd_case_history(args) -> int:
     from bot.db.session import session_scope
     from bot.guidance import registry
 
+    from bot.db.families import FamilyRepository
+
     with _database() as engine, session_scope(engine) as session:
         episodes = EpisodeRepository(session).episodes(args.reference, viewer=args.user)
+        family = [c.reference for c in FamilyRepository(session).siblings(args.reference)]
     reference = normalise_reference(args.reference)
-    print("\n".join(wording.history(reference, episodes, registry(), everything=True)))
+    print("\n".join(wording.history(reference, episodes, registry(), everything=True, family=family)))
+    return 0
+
+
+def cmd_case_link(args) -> int:
+    from bot.db.families import FamilyRepository
+    from bot.db.session import session_scope
+
+    with _database() as engine, session_scope(engine) as session:
+        family = FamilyRepository(session).link(args.references, args.user)
+    print(f"linked as one family: {', '.join(family)}")
+    return 0
+
+
+def cmd_case_unlink(args) -> int:
+    from bot.db.families import FamilyRepository
+    from bot.db.session import session_scope
+
+    with _database() as engine, session_scope(engine) as session:
+        FamilyRepository(session).unlink(args.reference, args.user)
+    print(f"{normalise_reference(args.reference)}: no longer linked to a family")
     return 0
 
 
@@ -355,6 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("--reason", help="why (kept on the case, never in the audit log)")
     move.add_argument("--user", help="the practitioner moving it (username)")
     move.set_defaults(func=cmd_case_move)
+    link = case.add_parser("link", help="link siblings' cases as one family (a family's steps are offered for each)")
+    link.add_argument("references", nargs="+", metavar="REF")
+    link.add_argument("--user", help="the practitioner linking them (username)")
+    link.set_defaults(func=cmd_case_link)
+    unlink = case.add_parser("unlink", help="take a case out of its family")
+    unlink.add_argument("reference")
+    unlink.add_argument("--user", help="the practitioner (username)")
+    unlink.set_defaults(func=cmd_case_unlink)
     hist = case.add_parser("history", help="every episode of the case, with what was recorded in each")
     hist.add_argument("reference")
     hist.add_argument("--user", default="cli", help="who is looking (recorded in the audit log)")

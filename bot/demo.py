@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.db.families import FamilyRepository
 from bot.db.repositories import CaseNotFound, CaseRepository
 from bot.importer import import_cases, import_practitioners
 
@@ -147,6 +148,11 @@ def _already_loaded(session: Session) -> bool:
         return False
 
 
+# Siblings' cases, linked as one family: a Family Planning Meeting or a parent's consent
+# recorded on one is offered for the others.
+FAMILIES = (("C-1047", "C-1048"),)
+
+
 def load_demo(session: Session) -> str:
     if _already_loaded(session):
         return "demo data already loaded: nothing changed"
@@ -174,4 +180,6 @@ def load_demo(session: Session) -> str:
         repo.record_consent(ref, kind, status, ago(days), "sam.sw", given_by=given_by, basis=basis)
     for ref, name, role, agency in LEAD_PROFESSIONALS:
         repo.set_lead_professional(ref, name, role=role, agency=agency, by_username="sam.sw")
+    for siblings in FAMILIES:
+        FamilyRepository(session).link(siblings, "sam.sw")
     return f"demo data loaded: {len(PRACTITIONERS)} practitioners, {len(CASES)} cases, {len(STEPS)} steps (all fictional)"

@@ -1,4 +1,4 @@
-"""Migrations 0003 (reminders), 0004 (next reminder dates) and 0005 (case episodes) create exactly what the models say,
+"""Migrations 0003 (reminders), 0004 (next reminder dates), 0005 (case episodes) and 0006 (moves, lead professionals, families) create exactly what the models say,
 on SQLite and PostgreSQL, and go down and up again."""
 from __future__ import annotations
 
@@ -102,3 +102,22 @@ def test_0005_puts_every_existing_record_in_the_first_episode_and_goes_down_and_
         assert conn.execute(text("SELECT count(*) FROM recorded_steps")).scalar() == 1
     upgrade(db_url)
     assert "case_episodes" in inspect(engine).get_table_names()
+
+
+def test_0006_keeps_every_case_unlinked_and_goes_down_and_up(db_url, engine):
+    from sqlalchemy import text
+
+    upgrade(db_url, "0005")
+    _a_case_with_a_step(engine)
+    upgrade(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT family FROM cases")).all() == [(None,)]
+        assert conn.execute(text("SELECT count(*) FROM lead_professional_changes")).scalar() == 0
+    _downgrade(db_url, engine, "0005")
+    assert "lead_professional_changes" not in inspect(engine).get_table_names()
+    assert "family" not in {c["name"] for c in inspect(engine).get_columns("cases")}
+    assert "moved_by_move" not in {c["name"] for c in inspect(engine).get_columns("case_episodes")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM recorded_steps")).scalar() == 1
+    upgrade(db_url)
+    assert _diff(engine) == []

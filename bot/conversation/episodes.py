@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from bot import moves
+from bot import access, moves
 from bot.conversation import proposals, wording
 from bot.conversation.cases import OpenCase, Say, open_case
 from bot.conversation.reply import Reply
 from bot.conversation.state import Proposal
 from bot.db.episodes import EpisodeRepository
-from bot.db.repositories import REASON_LENGTH
+from bot.db.families import FamilyRepository
+from bot.db.repositories import REASON_LENGTH, case_file
 from bot.guidance import registry
 
 # The reason follows a cue ("because", "reason:", "as") or a comma, after the request itself.
@@ -120,7 +121,9 @@ def history(session, user: Optional[str], case_ref: Optional[str], text: str = "
     """"History of C-1043": each episode, its dates, why it closed or reopened, what was recorded."""
     case = open_case(session, user, case_ref, text, "history")
     episodes = EpisodeRepository(session).episodes(case.reference, viewer=case.user.username)
-    lines = wording.history(case.reference, episodes, registry(), everything=everything)
+    family = [row.reference for row in FamilyRepository(session).siblings(case.reference)
+              if access.may_see(case.user, case_file(row))]  # a sibling they may not see is not named
+    lines = wording.history(case.reference, episodes, registry(), everything=everything, family=family)
     return Reply("\n".join(lines), case_reference=case.reference)
 
 

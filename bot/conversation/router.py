@@ -53,6 +53,8 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     answer = r.answer
     if answer is None and not r.steps and not r.case_reference and _nlu(message, "affirm", "deny"):
         answer = message.intent == "affirm"
+    if state.pending is not None and state.pending.also and r.only_this:
+        return Route("confirm", args={"only": True})  # "only C-1046": not on the siblings' cases
     if answer is not None:
         if state.pending is not None:
             return Route("confirm" if answer else "cancel")

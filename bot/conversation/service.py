@@ -171,7 +171,7 @@ class Conversation:
         if w == "cancel":
             return self.cancel(user, state.pending)
         if w == "confirm":
-            return self.confirm(user, state.pending)
+            return self.confirm(user, state.pending, only=args.get("only", False))
         if w == "nothing_for_yes":
             return Reply(wording.NOTHING_FOR_YES)
         if w in ("greeting", "thanks", "goodbye", "bot_challenge", "out_of_scope"):
@@ -247,11 +247,14 @@ class Conversation:
         """"Can I tell the referrer yet?": allowed now or not, what blocks it, by when. Records nothing."""
         return self._run(lambda s: steps.may_i(s, user, concept, text, case_ref))
 
-    def confirm(self, user: Optional[str], pending: Optional[Proposal]) -> Reply:
-        """Record a confirmed proposal (who and when), then say what comes next."""
+    def confirm(self, user: Optional[str], pending: Optional[Proposal], only: bool = False) -> Reply:
+        """Record a confirmed proposal (who and when), then say what comes next. A family's
+        step goes on the linked siblings' cases it names too, unless ``only`` (this case)."""
         pending = Proposal.from_slot(pending)
         if pending is None:
             return Reply(wording.NOTHING_WAITING)
+        if only:
+            pending = pending.but(also=())
         if not user or pending.by != user:
             return Reply(wording.SOMEONE_ELSES)
         return self._run(lambda s: steps.confirm(s, user, pending))

@@ -42,6 +42,7 @@ class Proposal:
     pathway: Optional[str] = None    # the pathway the case moves to, if it moves
     reason: Optional[str] = None     # why a case is closed, reopened or moved, in the practitioner's words
     move: Optional[str] = None       # the guidance's move (its id) that takes the case to ``pathway``
+    also: tuple[str, ...] = ()       # linked siblings' cases it is recorded on too (a family's step)
 
     def as_slot(self) -> dict:
         return asdict(self)
@@ -65,6 +66,7 @@ class Proposal:
                 pathway=raw.get("pathway"),
                 reason=raw.get("reason"),
                 move=raw.get("move"),
+                also=tuple(str(r) for r in raw.get("also") or ()),
             )
         except (KeyError, TypeError):
             return None

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from bot.conversation import episodes, lead, proposals, wording
+from bot.conversation import episodes, family, lead, proposals, wording
 from bot.conversation.cases import OpenCase, Say, open_case
 from bot.conversation.concepts import concepts, pick
 from bot.conversation.reply import Reply
@@ -65,7 +65,7 @@ def propose(session, user: Optional[str], concept: str, text: str, case_ref: Opt
     if match.candidate is None:
         raise Say(episodes.status_if_closed(case) or _no_fit(case, label, match.on_pathway))
     reply, _ = proposals.proposal_reply(case, label, match.candidate, match.step, text)
-    return reply
+    return family.offer(session, case, reply)
 
 
 def _no_fit(case: OpenCase, label: str, on_pathway: list[StepView]) -> Reply:
@@ -133,6 +133,9 @@ def confirm(session, user: str, proposal: Proposal) -> Reply:
     """Record a confirmed proposal (who and when), then say what comes next."""
     case = open_case(session, user, proposal.case, "", "record")
     new = proposals.record(session, case, proposal)
+    for reference in proposal.also:  # the family's step, on each linked sibling's case (seen again here)
+        sibling = open_case(session, user, reference, "", "record for the family")
+        proposals.record(session, sibling, proposal.but(case=reference, also=()))
     session.flush()
     session.expire_all()
     after = open_case(session, user, proposal.case, "", "after record")
@@ -145,6 +148,8 @@ def confirm(session, user: str, proposal: Proposal) -> Reply:
                                  booking=proposal.record == "booking")
     if not new:
         said = wording.already_recorded(case.reference)
+    if proposal.also:
+        said += f"\n{wording.family_recorded(list(proposal.also))}"
     nxt = after.view.next_step
     log.info("chat recorded %s on %s", proposal.rule_id or "pathway", case.reference)
     return Reply(f"{said}\n{wording.next_line(after.view)}", case_reference=case.reference,

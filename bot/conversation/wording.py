@@ -375,6 +375,15 @@ def lead_change_before(reference: str, name: str, since: dt.date, when: dt.date)
             f"not {day(when)}. Which date was it? Nothing is recorded.")
 
 
+def family_offer(reference: str, also: list[str]) -> str:
+    return (f"This is done for the family: say yes to record it on {', '.join(also)} too (linked with {reference}), "
+            f"or \"only {reference}\".")
+
+
+def family_recorded(also: list[str]) -> str:
+    return f"Also recorded for the family on {', '.join(also)}."
+
+
 def moved_line(reference: str, to_title: str, episode: int, when: dt.date, who: str) -> str:
     return f"Recorded: {reference} moved to {to_title} (episode {episode}), from {day(when)}, by {who}."
 
@@ -383,13 +392,17 @@ def date_before_closed(when: dt.date, reference: str, closed: dt.date) -> str:
     return f"{day(when)} is before {reference} was closed ({day(closed)}). Which date was it? Nothing is recorded."
 
 
-def history(reference: str, episodes: list[Episode], registry, everything: bool = False) -> list[str]:
+def history(reference: str, episodes: list[Episode], registry, everything: bool = False,
+            family: Iterable[str] = ()) -> list[str]:
     """A case's episodes, oldest first: dates, why closed or reopened, lead professional, steps
     (pathways and steps by their titles in ``registry``, by id where the guidance no longer has them)."""
     pathway_titles = {pid: p.title for pid, p in registry.pathways.items()}
     step_titles = {rid: r.title for rid, r in registry.rules.items()}
     count = len(episodes)
     lines = [f"{reference}: {count} episode{'s' if count != 1 else ''}."]
+    family = list(family)
+    if family:
+        lines[0] += f" Linked as a family with {', '.join(family)}."
     for e in episodes:
         title = pathway_titles.get(e.pathway, e.pathway)
         span = f"{day(e.opened_on)} to {day(e.closed_on)}" if e.closed_on else f"from {day(e.opened_on)}, open"

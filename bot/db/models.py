@@ -103,6 +103,8 @@ class Case(Base):
     # opened_on and closed_on are the current episode's (case_episodes keeps every episode).
     closed_on = Column(Date, index=True)
     episode = Column(Integer, nullable=False, default=FIRST_EPISODE, server_default=str(FIRST_EPISODE))
+    # Siblings' cases linked as one family share this key ("F" and a number; never a name).
+    family = Column(String(20), index=True)
     allocated_worker_id = Column(Integer, ForeignKey("practitioners.id"))
     team_manager_id = Column(Integer, ForeignKey("practitioners.id"))
     caf_link_worker_id = Column(Integer, ForeignKey("practitioners.id"))

@@ -192,7 +192,14 @@ def _rule(raw: dict, pack_id: str, doc: _Document) -> Rule:
         asks=tuple(" ".join(str(a).split()) for a in raw.get("asks") or ()),
         part_of=raw.get("part_of"),
         optional=bool(raw.get("optional")),
+        for_the_family=_flag(raw, "for_the_family", where),
     )
+
+
+def _flag(raw: dict, key: str, where: str) -> bool:
+    if raw.get(key) not in (None, True, False):
+        raise PackError(f"{where}: {key} is true or false")
+    return bool(raw.get(key))
 
 
 def load_pack(path: Path) -> Pack:

@@ -124,6 +124,9 @@ class Rule:
     # The document offers it ("may discuss this with the relevant TSL"): shown as an option,
     # never owed, never next, never reminded, and nothing waits for it.
     optional: bool = False
+    # Done once for a whole family (a Family Planning Meeting, a parent's consent): after one
+    # confirmation it may be recorded on each linked sibling's case too.
+    for_the_family: bool = False
 
     @property
     def citations(self) -> tuple[Citation, ...]:

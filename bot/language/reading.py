@@ -59,6 +59,7 @@ class Reading:
     names_me: bool = False          # "my cases", "what have I got"
     reports_done: bool = False      # "sorted that today": something done, no step named
     episode: Optional[str] = None   # "close" | "reopen" | "move": the case's episode ends, or a new one starts
+    only_this: bool = False         # "only C-1046", "just this one": not on the linked siblings' cases
     towards: Optional[str] = None   # a move's way: "early_help" | "social_care" (guidance.model.MOVE_DIRECTIONS)
     history: bool = False           # "history of C-1043": every episode, with what was recorded
 
@@ -91,7 +92,7 @@ def meanings() -> _Meanings:
               "due_scope_team", "due_words", "step_down_start", "checklist", "guidance_question", "greeting",
               "thanks", "goodbye", "help", "bot_challenge", "restart", "cancel", "affirm", "deny",
               "asks_for_a_service", "reports_done", "show_all", "close_case", "reopen_case", "step_down_words",
-              "history", "move_case")
+              "history", "move_case", "only_this")
     return _Meanings(
         steps=tuple((concept, _compile(p)) for concept, p in raw["steps"].items()),
         prefer=tuple((a, b) for a, b in raw.get("prefer") or ()),
@@ -193,6 +194,7 @@ def read(text: Optional[str]) -> Reading:
         reports_done=_any("reports_done", words),
         episode=_episode(words, towards),
         towards=towards,
+        only_this=_any("only_this", words),
         history=_any("history", words),
     )
 

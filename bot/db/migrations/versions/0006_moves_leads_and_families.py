@@ -1,4 +1,4 @@
-"""A case's moves between pathways, and its lead professionals' history.
+"""A case's moves between pathways, its lead professionals' history, and siblings' cases linked as a family.
 
 Revision ID: 0006
 Revises: 0005
@@ -19,6 +19,8 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     op.add_column("case_episodes", sa.Column("moved_by_move", sa.String(100)))
+    op.add_column("cases", sa.Column("family", sa.String(20)))
+    op.create_index("ix_cases_family", "cases", ["family"])
     op.create_table(
         "lead_professional_changes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,9 +47,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_lead_professional_changes_case_id", table_name="lead_professional_changes")
     op.drop_table("lead_professional_changes")
-    if op.get_bind().dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 35):
-        # Native since SQLite 3.35 (see 0004: batch mode would copy the table).
-        op.execute("ALTER TABLE case_episodes DROP COLUMN moved_by_move")
-    else:
-        with op.batch_alter_table("case_episodes") as batch:
-            batch.drop_column("moved_by_move")
+    op.drop_index("ix_cases_family", table_name="cases")
+    for table, column in (("case_episodes", "moved_by_move"), ("cases", "family")):
+        if op.get_bind().dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 35):
+            # Native since SQLite 3.35 (see 0004: batch mode would copy the table).
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        else:
+            with op.batch_alter_table(table) as batch:
+                batch.drop_column(column)

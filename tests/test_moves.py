@@ -249,3 +249,10 @@ def test_cli_lists_the_moves_and_moves_a_case_by_the_pathway_it_goes_to(db_url, 
         capsys.readouterr().err
     assert main(["case", "move", "C-1042", "front-door-contact", "--on", "2026-11-20", "--user", "sw.jones"]) == 0
     assert "C-1042: moved to front-door-contact as episode 2, from 2026-11-20" in capsys.readouterr().out
+
+
+def test_words_of_a_move_that_name_a_step_not_done_yet_propose_the_step(session, people, demo_chat):
+    add_case(session, people, reference="C-1090", pathway="step-down-csc-to-caf")
+    reply, _ = turn(demo_chat, "referral to EHM done for C-1090, moving it over to early help", user="sw.jones")
+    assert reply.pending is not None and reply.pending.rule_id == "stepdown.referral-to-ehm"
+    assert reply.pending.record == "step"

@@ -4,7 +4,7 @@ pathway where the guidance moves a case, and the history of all of them."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Callable, Optional
 
 from bot import access, moves
 from bot.conversation import proposals, wording
@@ -75,9 +75,10 @@ def propose_reopen(session, user: Optional[str], case_ref: Optional[str], text: 
 
 
 def propose_move(session, user: Optional[str], case_ref: Optional[str], text: str, towards: Optional[str],
-                 asking: bool = False) -> Reply:
+                 asking: bool = False, otherwise: Optional[Callable[[], Reply]] = None) -> Reply:
     """"Step C-1042 up to social care" / "C-1045 can move to early help": the guidance's move from
-    the case's pathway that way, what it waits for, and (not asking) the move proposed."""
+    the case's pathway that way, what it waits for, and (not asking) the move proposed. Where the
+    pathway gives no move that way, ``otherwise`` (the step the words name) answers, if given."""
     case = open_case(session, user, case_ref, text, "move")
     focus = dict(case_reference=case.reference)
     if case.file.closed_on is not None:
@@ -86,11 +87,15 @@ def propose_move(session, user: Optional[str], case_ref: Optional[str], text: st
     here = reg.pathway(case.file.pathway).title
     offered = reg.moves_from(case.file.pathway)
     chosen = [m for m in offered if towards is None or m.towards == towards]
+    if not chosen and otherwise is not None:
+        return otherwise()
     if not chosen:
         raise Say(Reply(wording.no_such_move(case.reference, here, towards, offered), **focus))
     move = chosen[0]
     to = reg.pathway(move.to).title
     if moves.waits(case.file, move):
+        if otherwise is not None:  # the step the words name comes first ("referral to EHM done, over to EH")
+            return otherwise()
         rule = reg.rule(move.after)
         raise Say(Reply(wording.move_waits(case.reference, to, rule.title, rule.citation), rule_id=rule.id, **focus))
     when = moves.opens_on(case.file, move, proposals.done_on(text, case))

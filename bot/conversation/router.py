@@ -105,7 +105,8 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
         return Route("history", case=case, args={"everything": r.show_all})
     if r.episode and not r.checklist and not r.whats_left and not (general and not state.case_ref):
         if r.episode == "move":  # a question ("can C-1042 move to early help yet?") records nothing
-            return Route("move", case=case, args={"towards": r.towards, "asking": r.asks_may_i or r.asks_question})
+            return Route("move", case=case, concept=concept,
+                         args={"towards": r.towards, "asking": r.asks_may_i or r.asks_question})
         if r.asks_may_i or r.asks_question:  # "can I close C-1043?": where it stands; nothing recorded
             return Route("status", case=case)
         return Route(r.episode, case=case)

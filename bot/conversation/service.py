@@ -198,7 +198,11 @@ class Conversation:
         if w == "reopen":
             return self._run(lambda s: episodes.propose_reopen(s, user, case, text))
         if w == "move":
-            return self._run(lambda s: episodes.propose_move(s, user, case, text, args["towards"], args["asking"]))
+            # Words of a move that name a step ("contact made to the Front Door" on a contact's own
+            # pathway) record the step where the pathway gives no move that way.
+            step = (lambda s: steps.propose(s, user, concept, text, case)) if concept and not args["asking"] else None
+            return self._run(lambda s: episodes.propose_move(s, user, case, text, args["towards"], args["asking"],
+                                                             otherwise=step and (lambda: step(s))))
         if w == "history":
             return self._run(lambda s: episodes.history(s, user, case, text, args.get("everything", False)))
         if w == "outcome":

@@ -135,7 +135,8 @@ def confirm(session, user: str, proposal: Proposal) -> Reply:
     new = proposals.record(session, case, proposal)
     for reference in proposal.also:  # the family's step, on each linked sibling's case (seen again here)
         sibling = open_case(session, user, reference, "", "record for the family")
-        proposals.record(session, sibling, proposal.but(case=reference, also=()))
+        # The step itself only: a family's step never moves a sibling's pathway or names its lead professional.
+        proposals.record(session, sibling, proposal.but(case=reference, also=(), pathway=None, lead_professional=None))
     session.flush()
     session.expire_all()
     after = open_case(session, user, proposal.case, "", "after record")

@@ -153,9 +153,9 @@ class EpisodeRepository:
             title = guidance.registry().rule(move.after).title
             raise RecordRejected(f"the move follows a step not recorded yet: {title}", "not_yet")
         follows = moves.what_it_follows(file, move)
+        day = moves.opens_on(file, move, as_date(moved_on, "the date of the move"))
         if move.counts_from_after:
-            return follows.done_on
-        day = as_date(moved_on, "the date of the move")
+            return day
         check_not_future(day)
         check_date(day, case.opened_on)
         if follows is not None and day < follows.done_on:

@@ -137,7 +137,7 @@ class Case(Base):
     bookings = relationship("BookingRow", back_populates="case", order_by="[BookingRow.planned_for, BookingRow.id]")
     episodes = relationship("EpisodeRow", back_populates="case", order_by="EpisodeRow.number")
     lead_professionals = relationship("LeadProfessionalRow", back_populates="case",
-                                      order_by="[LeadProfessionalRow.episode, LeadProfessionalRow.from_date, LeadProfessionalRow.id]")
+                                      order_by="[LeadProfessionalRow.episode, LeadProfessionalRow.id]")  # in the order recorded: each from the last one's day or later
 
 
 class EpisodeRow(Base):

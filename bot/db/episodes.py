@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import guidance, moves
 from bot.casefile import Episode
-from bot.db.models import Case, EpisodeRow, LeadProfessionalRow, RecordedStepRow
+from bot.db.models import Case, EpisodeRow, LeadProfessionalRow
 from bot.db.repositories import (
     HISTORY_LOADS,
     CaseRepository,
@@ -140,8 +140,7 @@ class EpisodeRepository:
                 agency=case.lead_professional_agency, practitioner=case.lead_professional,
                 from_date=lead[-1].from_date if lead else None, recorded_by=by))
         if move.starts:
-            self.session.add(RecordedStepRow(case=case, rule_id=move.starts, done_on=day, outcome=move.starts_outcome,
-                                             source="move", episode=case.episode, recorded_by=by))
+            self.cases._add_step(case, move.starts, day, by, move.starts_outcome, None, "move")
         self.session.flush()
         self.audit.record(by_username, "move_case", case.reference, f"episode {case.episode} {old} -> {move.to} {day}")
         return self._episode(case, case.episode)
@@ -149,10 +148,10 @@ class EpisodeRepository:
     def _move_day(self, case: Case, move, moved_on: DateLike):
         """The new episode's first day; refused until what the move follows is recorded."""
         file = case_file(case)
-        if moves.waits(file, move):
+        follows = moves.what_it_follows(file, move)
+        if move.after and follows is None:
             title = guidance.registry().rule(move.after).title
             raise RecordRejected(f"the move follows a step not recorded yet: {title}", "not_yet")
-        follows = moves.what_it_follows(file, move)
         day = moves.opens_on(file, move, as_date(moved_on, "the date of the move"))
         if move.counts_from_after:
             return day

@@ -207,3 +207,57 @@ def test_show_all_gives_every_step_with_its_citation(chat, text):
     assert "Say \"show all on C-1043\"" not in reply.text
     assert "\nDone:\n" in reply.text and reply.text.count("[CADS guidance §") >= 5
     assert "Say \"show all on C-1043\"" in chat.respond("sam.sw", "what's left on C-1043").text
+
+
+# ---- a fresh round's classes: context before the question, numbers not given, two asks -------------
+
+
+def test_a_question_after_some_context_is_about_the_guidance_not_a_case(chat, written):
+    before = written()
+    reply = chat.respond("sam.sw", "LP for a family since cads, plan is a year old now and still not finished. what happens next?")
+    assert not reply.text.startswith("Which case")
+    assert reply.pending is None and written() == before
+
+
+def test_a_number_the_guidance_never_gives_is_said_to_be_unspecified(chat):
+    reply = chat.respond("sam.sw", "how many working days do we have to finish a child and family assessment?")
+    assert "doesn't specify" in reply.text
+    reply = chat.respond("sam.sw", "is there a maximum number of caseload points an early help worker can hold?")
+    assert "doesn't" in reply.text
+
+
+def test_a_question_asking_two_things_gets_both(chat):
+    reply = chat.respond("sam.sw", "new allocation today: by when do i ring the family, and when do i have to visit them?")
+    assert "2 working days" in reply.text and "5 working days" in reply.text
+
+
+def test_topics_the_documents_do_not_cover_are_named(chat):
+    reply = chat.respond("sam.sw", "the family are relocating to another local authority, how do i hand the caf over?")
+    assert "doesn't" in reply.text and "another local authority" in reply.text
+
+
+def test_an_errand_is_out_of_scope(chat):
+    assert chat.respond("sam.sw", "how do i claim my mileage from october?").text.startswith("Sorry, that's not something")
+    assert chat.respond("sam.sw", "what's the weather forecast for the visit on friday").text.startswith("Sorry")
+
+
+def test_consent_in_other_words_and_a_refusal_beside_a_visit(chat):
+    given = chat.respond("sam.sw", "spoke to gran on C-1042, she is fine for us to share information with the school")
+    assert given.pending is not None and given.pending.consent.status == "given"
+    refused = chat.respond("sam.sw", "home visit done on C-1045 but dad wouldn't let us speak to the nursery")
+    assert refused.pending is not None and refused.pending.consent.status == "declined"
+
+
+def test_nobody_willing_to_lead_reads_as_none_found(chat):
+    reply = chat.respond("sam.sw", "tried the school and the HV for C-1046 but couldn't find anyone to take the lead")
+    assert reply.text.startswith("No lead professional found on C-1046")
+
+
+def test_an_agency_saying_the_outcome_is_wrong_is_a_disagreement_not_a_correction(chat):
+    reply = chat.respond("sam.sw", "C-2004 the health visitor disagrees, she says the decision is wrong")
+    assert "nothing to correct" not in reply.text and reply.pending is not None
+
+
+def test_a_change_asked_for_is_a_correction(chat):
+    reply = chat.respond("sam.sw", "C-1043 the LP is the youth worker not the teacher, please change it")
+    assert not reply.text.startswith("No lead professional")

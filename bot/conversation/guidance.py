@@ -27,16 +27,23 @@ from bot.language.lexicon import EVERYDAY, lexicon, plain
 
 # Below this score the best rule is not an answer (BM25 over the lexicon's words).
 MIN_SCORE = 3.0
-# A second rule scoring this share of the first is answered beside it.
+# A second rule scoring this share of the first is answered beside it (a smaller share
+# when the question asks two things: "by when do I phone them, and then see them?").
 CLOSE = 0.75
+CLOSE_FOR_TWO_ASKS = 0.5
+TWO_ASKS = re.compile(r"\?.*\w.*\?|\b(?:and|then|also)\b,? (?:then |also )?(?:who|what|when|how|where|does|do|is|are|"
+                      r"should|must|can|will|which|for)\b", re.I)
 # A question with more than this share of its words unknown to the guidance is not about it.
 MOSTLY_UNKNOWN = 0.5
 # Below this score, words of the question the guidance never uses are named as not covered.
 WEAK_MATCH = 15.0
 SALIENT_LENGTH = 4
 ASKS_FOR_TIME = re.compile(
-    r"\b(how long|how soon|how quickly|how often|how many (?:days|weeks|months)|timescales?|deadline|by when|"
-    r"what time ?frame|time ?limit|frequency|how frequently)\b", re.I)
+    r"\b(how long|how soon|how quickly|how often|how many (?:working |calendar )?(?:days|weeks|months|hours)|"
+    r"how much time|timescales?|deadlines?|by when|what time ?frame|time ?limit|frequency|how frequently)\b", re.I)
+# A number asked for ("what's the maximum?", "how many ... can"), beside a timescale.
+ASKS_FOR_NUMBER = re.compile(r"\b(max|maximum|minimum|upper limit|limit on|cap on|how many|how much)\b", re.I)
+STATES_NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty)\b", re.I)
 STATES_TIME = re.compile(
     r"\b(\d+|one|two|three|four|five|six|eight|twelve)\s*(-\s*\d+\s*)?(working days?|days?|weeks?|months?)\b|"
     r"\bmonthly\b|\bas soon as\b", re.I)
@@ -69,6 +76,14 @@ def _number_not_held(question: str, rule: Rule) -> Optional[str]:
     return None
 
 
+def _number_not_given(question: str, rule: Rule) -> Optional[str]:
+    """A number asked for ("the maximum number of points") that the rule gives none of."""
+    if not ASKS_FOR_NUMBER.search(question or "") or ASKS_FOR_TIME.search(question or ""):
+        return None
+    texts = " ".join([rule.answer or ""] + [c.quote for c in rule.citations])
+    return None if STATES_NUMBER.search(texts) else "a number"
+
+
 def about_the_work(question: str) -> bool:
     """Whether a message uses any of the guidance's own words at all."""
     lex = lexicon()
@@ -84,8 +99,8 @@ def answer(question: str) -> Reply:
     if not found or found[0].score < MIN_SCORE:
         return Reply(wording.NOT_COVERED)
     best = found[0]
-    second = _second(found)
-    unspecified = _number_not_held(question, best.rule)
+    second = _second(found, CLOSE_FOR_TWO_ASKS if TWO_ASKS.search(question or "") else CLOSE)
+    unspecified = _number_not_held(question, best.rule) or _number_not_given(question, best.rule)
     no_timescale = bool(ASKS_FOR_TIME.search(question or "")) and not _states_time(best.rule)
     gaps = _beyond(question, best.rule) or (unknown if len(unknown) >= 2 and best.score < WEAK_MATCH else [])
     text = wording.guidance_answer(best.rule, no_timescale=no_timescale, gaps=tuple(gaps[:2]),
@@ -107,7 +122,7 @@ def _beyond(question: str, rule: Rule) -> list[str]:
     return [t for t in lex.beyond_the_guidance(lex.normalise(question)) if lex.normalise(t) not in said]
 
 
-def _second(found: list[Found]) -> Optional[Found]:
-    if len(found) < 2 or found[1].score < found[0].score * CLOSE:
+def _second(found: list[Found], close: float = CLOSE) -> Optional[Found]:
+    if len(found) < 2 or found[1].score < found[0].score * close:
         return None
     return found[1]

@@ -101,6 +101,9 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
     if r.due == "mine" and not r.case_reference and not r.steps:
         return Route("due", args={"scope": "mine"})
 
+    # A question with no case named or in focus is about the guidance ("do I close it at 12 months?").
+    if (r.asks_question or r.asks_may_i) and not case and not r.whats_left and not r.history:
+        return Route("guidance")
     if r.history and not r.steps and not r.episode and (r.case_reference or (state.case_ref and not general)):
         return Route("history", case=case, args={"everything": r.show_all})
     if r.episode and not r.checklist and not r.whats_left and not (general and not state.case_ref):
@@ -117,7 +120,8 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
             return Route("status", case=state.case_ref, args={"everything": r.show_all})
         if r.names_me or not r.asks_question:
             return Route("due", args={"scope": "mine"})
-    if r.correction and case and (concept or r.case_reference):
+    # "the nursery thinks the outcome is wrong" is their disagreement, not a correction.
+    if r.correction and case and (concept or r.case_reference) and not (concept or "").startswith("disagreement_"):
         return Route("correct", case=case, concept=concept)
     # A question with no case named or in focus is about the guidance ("can I share it first?").
     if (r.asks_question or r.asks_may_i) and not case:

@@ -51,7 +51,8 @@ WHO_DISAGREES = "Who disagrees: the family (a parent, carer or the child) or an 
 GUIDANCE_ONLY = ("Ask me about the guidance, e.g. \"who gains consent?\", \"what if consent is declined?\", "
                  "\"how do I bring a case to the CAF Support Panel?\"; every answer names its document and section.")
 NOT_COVERED = ("The guidance I hold doesn't cover that, and I'd rather not guess. "
-               "Please check with your team manager or the CAF Link Worker.")
+               "Please check with your team manager or the CAF Link Worker. I can help with the CADS, "
+               "step-down, Front Door, Early Help and CAF Panel guidance, and with your cases' steps.")
 
 def payload(intent: str, **entities: str) -> str:
     """A button's payload: the intent it stands for, with entities ("/case_report{...}")."""

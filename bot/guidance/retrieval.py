@@ -35,6 +35,8 @@ SIMILARITY_SHARE = 1.0
 ASK_SHARE = 0.5
 # A question naming a document multiplies that document's rules' scores by this.
 NAMED_DOCUMENT_BOOST = 1.6
+# A question naming a distinct term (the lexicon's) multiplies the scores of rules naming it by this.
+DISTINCT_TERM_BOOST = 1.6
 # Words that carry no meaning for choosing a rule (besides bm25s's English stop words).
 CHATTER = """
 actually basically literally just really please thanks hi hey ok okay so like bit quick question
@@ -63,6 +65,7 @@ class Index:
         self._named = [(pack.id, _document_words(pack)) for pack in reg.packs.values()]
         self.stemmer = _stemmer()
         corpus = [self._text(rule) for rule in self.rules]
+        self._plain = [f" {self.lexicon.normalise(text)} " for text in corpus]
         self.retriever = bm25s.BM25()
         self.retriever.index(self._tokens(corpus), show_progress=False)
         # Character 3-5 grams within words, and word pairs: a second view of the same text.
@@ -117,6 +120,10 @@ class Index:
         named = self.named_documents(question)
         boost = np.array([NAMED_DOCUMENT_BOOST if rule.pack in named else 1.0 for rule in self.rules])
         fused = fused * boost
+        terms = self.lexicon.distinct_terms(self.lexicon.normalise(question))
+        if terms:
+            fused = fused * np.array([DISTINCT_TERM_BOOST if any(f" {t} " in text for t in terms) else 1.0
+                                      for text in self._plain])
         order = np.argsort(-fused)[:min(k, len(self.rules))]
         return [Found(self.rules[i], float(fused[i])) for i in order if bm25[i] > 0 or similar[i] > 0]
 

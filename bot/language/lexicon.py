@@ -61,6 +61,7 @@ def _lexicon() -> dict:
         "phrases": sorted(phrases.items(), key=lambda kv: -len(kv[0])),
         "misspellings": {str(k).lower(): str(v).lower() for k, v in (raw.get("misspellings") or {}).items()},
         "beyond": tuple(str(t).lower() for t in raw.get("beyond_the_guidance") or ()),
+        "distinct": tuple(str(t).lower() for t in raw.get("distinct_terms") or ()),
         # longest first, as the phrases
         "synonyms": sorted(((str(word).lower(), str(meaning).lower()) for meaning, words in (raw.get("synonyms") or {}).items()
                             for word in words), key=lambda kv: -len(kv[0])),
@@ -94,6 +95,7 @@ class Lexicon:
         self.misspellings = lex["misspellings"]
         self.synonyms = lex["synonyms"]
         self.beyond = lex["beyond"]
+        self.distinct = lex["distinct"]
         known = {w for w in known_words if w.isalpha()} | set(EVERYDAY)
         for source in (self.short.values(), [p for p, _ in self.phrases], [v for _, v in self.phrases],
                        self.misspellings.values(), [w for w, _ in self.synonyms], [m for _, m in self.synonyms]):
@@ -114,6 +116,12 @@ class Lexicon:
         padded = f" {words} "
         found = [t for t in self.beyond if f" {self.normalise(t)} " in padded]
         return [t for t in found if not any(t != other and t in other for other in found)]
+
+    def distinct_terms(self, words: str) -> list[str]:
+        """The terms normalised words name that must not be taken for a near neighbour
+        ("child and family assessment" is not the CAF), normalised."""
+        padded = f" {words} "
+        return [n for n in (self.normalise(t) for t in self.distinct) if f" {n} " in padded]
 
     @lru_cache(maxsize=20000)
     def correct(self, word: str) -> str:

@@ -107,6 +107,15 @@ def _any(name: str, text: str) -> bool:
     return any(p.search(text) for p in meanings().patterns[name])
 
 
+SENTENCE = re.compile(r"(?<=[.?!])\s+|\s+-\s+")
+
+
+def _any_sentence(name: str, text: str) -> bool:
+    """Whether the words, or one of their sentences on its own, say it: a question asked
+    after some context ("12 months in. do i close it?") starts its own sentence."""
+    return _any(name, text) or any(_any(name, part) for part in SENTENCE.split(text)[1:] if part)
+
+
 def _clause_start(text: str, at: int) -> int:
     start = 0
     for end in CLAUSE_END.finditer(text, 0, at):
@@ -161,7 +170,7 @@ def read(text: Optional[str]) -> Reading:
         small_talk = "out_of_scope"
     answer = True if _any("affirm", bare) else False if _any("deny", bare) else None
     due = None
-    if _any("due_words", words):
+    if _any("due_words", words) and not _asks_about_something_else(words):
         if _any("due_scope_team", words):
             due = "team"
         elif _any("due_scope_mine", words):
@@ -176,9 +185,9 @@ def read(text: Optional[str]) -> Reading:
         words=words,
         case_reference=reference,
         steps=_steps(words),
-        asks_may_i=_any("asks_may_i", words),
+        asks_may_i=_any_sentence("asks_may_i", words),
         asks_why=_any("asks_why", words),
-        asks_question=_any("guidance_question", words),
+        asks_question=_any_sentence("guidance_question", words),
         correction=_any("correction", words),
         whats_left=_any("whats_left", words),
         show_all=_any("show_all", words),
@@ -197,6 +206,14 @@ def read(text: Optional[str]) -> Reading:
         only_this=_any("only_this", words),
         history=_any("history", words),
     )
+
+
+def _asks_about_something_else(words: str) -> bool:
+    """Whether the words end on a question with no word of what is due in it: "my caseload
+    is heavy. what should supervision cover?" asks about supervision, not the caseload."""
+    parts = [p for p in SENTENCE.split(words) if p.strip()]
+    return len(parts) > 1 and _any("guidance_question", parts[-1]) and not _any("due_words", parts[-1]) \
+        and not _any("due_scope_mine", parts[-1])
 
 
 def _towards(words: str) -> Optional[str]:

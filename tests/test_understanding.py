@@ -261,3 +261,30 @@ def test_an_agency_saying_the_outcome_is_wrong_is_a_disagreement_not_a_correctio
 def test_a_change_asked_for_is_a_correction(chat):
     reply = chat.respond("sam.sw", "C-1043 the LP is the youth worker not the teacher, please change it")
     assert not reply.text.startswith("No lead professional")
+
+
+def test_consent_not_given_yet_is_noted_not_proposed(chat, written):
+    before = written()
+    reply = chat.respond("sam.sw", "rang dad about C-1045, he hasn't agreed yet and wants time to think it over")
+    assert reply.pending is None and "consent" in reply.text.lower() and written() == before
+
+
+def test_a_referrer_not_happy_with_the_outcome_is_a_disagreement(chat):
+    reply = chat.respond("sam.sw", "C-1043 the school aren't happy with the outcome and want it looked at again")
+    assert reply.pending is not None and "disagree" in reply.text.lower()
+
+
+def test_which_of_my_cases_need_doing_is_my_list(chat):
+    assert chat.respond("sam.sw", "any of my cases need something doing this week?").text.startswith(
+        ("Due on your cases", "Nothing is due on your cases"))
+
+
+def test_a_short_form_with_an_apostrophe_s_is_still_read(chat):
+    reply = chat.respond("sam.sw", "what is the TM's part in a cads outcome")
+    assert "Team Manager" in reply.text and "quality assur" in reply.text
+
+
+def test_the_same_words_from_two_documents_are_given_once(chat):
+    reply = chat.respond("sam.sw", "the CLW challenged everyone and still no LP, who takes it to the transforming lives panel?")
+    first = reply.text.splitlines()[0]
+    assert reply.text.count(first) == 1

@@ -123,6 +123,12 @@ def _beyond(question: str, rule: Rule) -> list[str]:
 
 
 def _second(found: list[Found], close: float = CLOSE) -> Optional[Found]:
-    if len(found) < 2 or found[1].score < found[0].score * close:
-        return None
-    return found[1]
+    """The next rule nearly as close as the first that says something else (two documents
+    can say the same: the same words are not answered twice)."""
+    best = found[0].rule
+    for other in found[1:]:
+        if other.score < found[0].score * close:
+            return None
+        if (other.rule.answer or other.rule.title) != (best.answer or best.title):
+            return other
+    return None

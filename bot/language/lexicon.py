@@ -146,7 +146,15 @@ class Lexicon:
         for phrase, meaning in self.synonyms:
             if phrase in joined:
                 joined = re.sub(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9'])", f"{phrase} {meaning}", joined)
-        return " ".join(self.short.get(word, word) for word in joined.split())
+        return " ".join(self._written_out(word) for word in joined.split())
+
+    def _written_out(self, word: str) -> str:
+        """A short form written out; its possessive too ("the clw's job": "the caf link worker job")."""
+        if word in self.short:
+            return self.short[word]
+        if word.endswith("'s") and word[:-2] in self.short:
+            return self.short[word[:-2]]
+        return word
 
 
 @lru_cache(maxsize=1)

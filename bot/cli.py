@@ -225,6 +225,41 @@ def cmd_demo_load(args) -> int:
     return 0
 
 
+def cmd_demo_history(args) -> int:
+    from bot.db.session import session_scope
+    from bot.demo_history import load_history
+
+    with _database() as engine, session_scope(engine) as session:
+        summary = load_history(session)
+    print(summary)
+    return 0
+
+
+def cmd_report_timeliness(args) -> int:
+    from pathlib import Path
+
+    from bot import timeliness, timeliness_formats
+    from bot.db.session import session_scope
+
+    if args.start and args.end and args.start > args.end:
+        raise CliError("--from must not be after --to")
+    with _database() as engine, session_scope(engine) as session:
+        try:
+            report = timeliness.for_reader(session, args.user, args.team, args.start, args.end)
+        except timeliness.UnknownReader as e:
+            raise CliError(str(e)) from None
+    text = {"table": timeliness_formats.table, "csv": timeliness_formats.csv,
+            "html": timeliness_formats.html}[args.format](report)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"{args.format} report written to {out}")
+    else:
+        print(text)
+    return 0
+
+
 def cmd_run(args) -> int:
     from bot.run import run
 
@@ -417,6 +452,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the fictional demo data").add_subparsers(dest="demo_command", required=True)
     demo.add_parser("load", help="load the fictional demo data set (idempotent)").set_defaults(func=cmd_demo_load)
+    demo.add_parser("history", help="add closed fictional cases of the past months, for the timeliness report "
+                    "(idempotent)").set_defaults(func=cmd_demo_history)
+
+    report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
+    tl = report.add_parser("timeliness", help="each timescale: how many fell due, met on time or late, overdue now; "
+                           "by rule, worker and month")
+    tl.add_argument("--as", dest="user", metavar="USER",
+                    help="count only the cases USER may see, and list overdue ones (omitted: every case, no references)")
+    tl.add_argument("--team", help="only this team's cases, e.g. 'Demo North Team'")
+    tl.add_argument("--from", dest="start", type=_date, help="first due date counted (default: six months back)")
+    tl.add_argument("--to", dest="end", type=_date, help="last due date counted (default: today)")
+    tl.add_argument("--format", choices=("table", "csv", "html"), default="table")
+    tl.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
+    tl.set_defaults(func=cmd_report_timeliness)
 
     remind = sub.add_parser("remind", help="send reminders of what is due to the teams' channels")
     mode = remind.add_mutually_exclusive_group(required=True)

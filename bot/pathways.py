@@ -299,3 +299,52 @@ def evaluate(
     run = _CaseEvaluation(case, reg, today, calendar or WorkingCalendar.from_config())
     steps = [run.evaluate(reg.rule(rule_id)) for rule_id in pathway.steps]
     return PathwayView(case=case, pathway_id=pathway.id, pathway_title=pathway.title, today=today, steps=steps)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One timescale run on one case: what started it, when it fell due, and when it was
+    met (None: not yet). A repeated meeting runs one clock per occurrence."""
+
+    reference: str
+    rule_id: str
+    started: dt.date
+    due: dt.date
+    done: Optional[dt.date]
+
+
+def clocks(case: CaseFile, registry: Optional[Registry] = None,
+           calendar: Optional[WorkingCalendar] = None) -> list[Clock]:
+    """Every timescale the guidance ran on this case's current episode, as the evaluator
+    reads it (the same starts, conditions and working days): a rule that applies, with a
+    timescale, whose clock has started. Triggers ("at 12 months, if still needed") and
+    options are not deadlines, so none of theirs is counted."""
+    reg = registry or default_registry()
+    try:
+        pathway = reg.pathway(case.pathway)
+    except KeyError:
+        return []
+    run = _CaseEvaluation(case, reg, dt.date.max, calendar or WorkingCalendar.from_config())
+    found: list[Clock] = []
+    for rule in (reg.rule(rule_id) for rule_id in pathway.steps):
+        if rule.optional or (rule.due is None and rule.repeat is None) or (rule.due and rule.due.trigger):
+            continue
+        if rule.when and run.conditions(rule.when).value is not True:
+            continue
+        done = sorted({s.done_on for s in case.steps_for(rule.id)})
+        consent = run._consent_status(rule)
+        if consent is not None and consent.status == CONSENT_GIVEN:
+            done = sorted(set(done) | {consent.recorded_on})
+        first_start = None
+        if rule.due:
+            anchor = run._anchor(rule)
+            first_start = run.done_date(anchor) if anchor else None
+        if first_start is not None:
+            due = run.cal.add(first_start, rule.due.within)
+            met = next((d for d in done if d >= first_start), done[-1] if done else None)
+            found.append(Clock(case.reference, rule.id, first_start, due, met))
+        if rule.repeat:
+            for i, held in enumerate(done):
+                following = done[i + 1] if i + 1 < len(done) else None
+                found.append(Clock(case.reference, rule.id, held, run.cal.add(held, rule.repeat.at_most), following))
+    return found

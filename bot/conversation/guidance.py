@@ -129,6 +129,13 @@ def _second(found: list[Found], close: float = CLOSE) -> Optional[Found]:
     for other in found[1:]:
         if other.score < found[0].score * close:
             return None
-        if (other.rule.answer or other.rule.title) != (best.answer or best.title):
+        if not _says_nothing_more(other.rule, best):
             return other
     return None
+
+
+def _says_nothing_more(other: Rule, best: Rule) -> bool:
+    """Whether a rule's answer is all in another's already (the same sentence, from another document)."""
+    mine = set(re.findall(r"[a-z0-9]+", (other.answer or other.title).lower()))
+    theirs = set(re.findall(r"[a-z0-9]+", (best.answer or best.title).lower()))
+    return len(mine - theirs) <= max(1, len(mine) // 10)

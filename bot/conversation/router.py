@@ -96,6 +96,8 @@ def route(reading: Reading, message: Message, state: State, known_user: bool) ->
             return Route("case_for_unknown", case=r.case_reference)
         return Route("guidance")
 
+    if r.timeliness and not r.case_reference:
+        return Route("timeliness")
     if r.due == "team":
         return Route("due", args={"scope": "team"})
     if r.due == "mine" and not r.case_reference and not r.steps:

@@ -28,6 +28,7 @@ from bot.conversation import (
     safeguard,
     status,
     steps,
+    timescales,
     wording,
 )
 from bot.conversation.cases import Say, open_case
@@ -185,6 +186,8 @@ class Conversation:
             return self._run(lambda s: open_case(s, user, case, text, "view"))  # refuses, and says why
         if w == "due":
             return self.due(user, args["scope"], text)
+        if w == "timeliness":
+            return self._run(lambda s: timescales.summary(s, user))
         if w == "status":
             return self.case_status(user, case, text, everything=args.get("everything", False))
         if w == "why":

@@ -653,3 +653,24 @@ IF_THIS_IS_HARM = ("If this tells of harm to a child: call 999 if they are in im
 
 def safeguarding_contact(label: str, value: str) -> str:
     return f"{label}: {value}"
+
+
+# ---- timeliness ------------------------------------------------------------------------
+
+def timeliness_summary(report, worst, username: str) -> str:
+    """The first line the whole picture; then the three timescales most in need of attention."""
+    whole = report.total
+    where = report.team or "the cases you can see"
+    if not whole.due:
+        return f"No timescale fell due on {where} since {day(report.start)}."
+    lines = [f"Timescales on {where} since {day(report.start)}: {whole.on_time} of {whole.due} met on time "
+             f"({100 * whole.on_time_share:.0f}%)."]
+    if worst:
+        lines.append("Most in need of attention:")
+    for row in worst:
+        t = row.tally
+        lines.append(f"- {row.title} ({row.timescale}): {t.on_time} of {t.due} on time, {t.overdue} overdue now "
+                     f"[{row.citation}]")
+    team = f' --team "{report.team}"' if report.team else ""
+    lines.append(f"The rest: ehbot report timeliness --as {username}{team} --format html --out var/timeliness.html")
+    return "\n".join(lines)

@@ -336,15 +336,16 @@ class CaseRepository:
 
     def open_cases(self, batch_size: int = BATCH) -> Iterator[CaseFile]:
         """Every open case, a batch at a time (steps and people loaded per batch, not per case)."""
+        return self.cases(batch_size, closed_too=False)
+
+    def cases(self, batch_size: int = BATCH, closed_too: bool = True) -> Iterator[CaseFile]:
+        """Every case (with ``closed_too``, the closed ones as well), a batch at a time."""
         last_id = 0
         while True:
-            query = (
-                select(Case)
-                .where(Case.closed_on.is_(None), Case.id > last_id)
-                .order_by(Case.id)
-                .limit(batch_size)
-                .options(*CASE_FILE_LOADS)
-            )
+            query = select(Case).where(Case.id > last_id)
+            if not closed_too:
+                query = query.where(Case.closed_on.is_(None))
+            query = query.order_by(Case.id).limit(batch_size).options(*CASE_FILE_LOADS)
             batch = self.session.execute(query).unique().scalars().all()
             if not batch:
                 return

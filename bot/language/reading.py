@@ -62,6 +62,7 @@ class Reading:
     only_this: bool = False         # "only C-1046", "just this one": not on the linked siblings' cases
     towards: Optional[str] = None   # a move's way: "early_help" | "social_care" (guidance.model.MOVE_DIRECTIONS)
     history: bool = False           # "history of C-1043": every episode, with what was recorded
+    timeliness: bool = False        # "how is my team doing on timescales?": the timeliness view
 
     @property
     def step(self) -> Optional[StepMention]:
@@ -92,7 +93,7 @@ def meanings() -> _Meanings:
               "due_scope_team", "due_words", "step_down_start", "checklist", "guidance_question", "greeting",
               "thanks", "goodbye", "help", "bot_challenge", "restart", "cancel", "affirm", "deny",
               "asks_for_a_service", "reports_done", "show_all", "close_case", "reopen_case", "step_down_words",
-              "history", "move_case", "only_this")
+              "history", "move_case", "only_this", "timeliness")
     return _Meanings(
         steps=tuple((concept, _compile(p)) for concept, p in raw["steps"].items()),
         prefer=tuple((a, b) for a, b in raw.get("prefer") or ()),
@@ -205,6 +206,7 @@ def read(text: Optional[str]) -> Reading:
         towards=towards,
         only_this=_any("only_this", words),
         history=_any("history", words),
+        timeliness=_any("timeliness", words),
     )
 
 

@@ -71,6 +71,12 @@ class Tally:
             self.taken.append(item.days_taken)
         self.allowed.append(item.days_allowed)
 
+    def merge(self, other: "Tally") -> None:
+        for name in ("due", "on_time", "late", "overdue", "undone"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.taken += other.taken
+        self.allowed += other.allowed
+
     @property
     def on_time_share(self) -> Optional[float]:
         return self.on_time / self.due if self.due else None
@@ -111,14 +117,7 @@ class Report:
     def total(self) -> Tally:
         whole = Tally()
         for row in self.rules:
-            t = row.tally
-            whole.due += t.due
-            whole.on_time += t.on_time
-            whole.late += t.late
-            whole.overdue += t.overdue
-            whole.undone += t.undone
-            whole.taken += t.taken
-            whole.allowed += t.allowed
+            whole.merge(row.tally)
         return whole
 
     def needing_attention(self, n: int = 3) -> list[RuleRow]:
@@ -147,7 +146,7 @@ def items(files: Iterable[CaseFile], start: dt.date, end: dt.date, reader=None, 
     today = today or clock.today()
     cal = calendar or WorkingCalendar.from_config()
     for file in files:
-        visible = access.may_see(reader, file) if reader is not None else False
+        visible = reader is not None  # the files are those the reader may see (for_reader)
         worker = file.allocated_worker.display_name if file.allocated_worker else "unallocated"
         for c in clocks(file, registry, cal):
             if not (start <= c.due <= end):

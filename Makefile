@@ -5,9 +5,14 @@ PY    := $(VENV)/bin/python
 EHBOT := $(VENV)/bin/ehbot
 STAMP := $(VENV)/.installed
 
-.PHONY: setup nlp run test test-fast packs-check readme demo bench clean
+.PHONY: setup browser nlp run test test-fast packs-check readme demo bench screenshot clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# Headless Chromium (Debian's package) draws the timeliness page for its test and the
+# README's picture; without it those are skipped, so a failed install stops nothing.
+browser:
+	@scripts/install-browser || true
 
 # The venv is rebuilt when the dependencies or their pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -24,6 +29,7 @@ var/.migrated: $(STAMP) $(wildcard bot/db/migrations/versions/*.py)
 
 demo: var/.migrated
 	$(EHBOT) demo load
+	$(EHBOT) demo history
 
 run: demo nlp
 	$(EHBOT) run
@@ -33,7 +39,7 @@ nlp: build/spacy-ehbot/meta.json
 build/spacy-ehbot/meta.json: nlp/patterns.jsonl nlp/build_pipeline.py $(STAMP)
 	$(PY) nlp/build_pipeline.py
 
-test: $(STAMP)
+test: setup
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -47,6 +53,13 @@ readme: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The README's picture of the timeliness page, drawn from the demo data on a fixed day.
+screenshot: $(STAMP)
+	@rm -rf build/screenshot && mkdir -p build/screenshot
+	export EHBOT_DATABASE_URL=sqlite:///$(CURDIR)/build/screenshot/demo.sqlite3 EHBOT_TODAY=2026-12-07; \
+	  $(EHBOT) db upgrade && $(EHBOT) demo load && $(EHBOT) demo history && \
+	  $(EHBOT) report timeliness --format png --out docs/timeliness.png
 
 clean:
 	rm -rf $(VENV) var models .pytest_cache

@@ -248,6 +248,8 @@ def cmd_report_timeliness(args) -> int:
             report = timeliness.for_reader(session, args.user, args.team, args.start, args.end)
         except timeliness.UnknownReader as e:
             raise CliError(str(e)) from None
+    if args.format == "png":
+        return _timeliness_picture(timeliness_formats.html(report), args.out)
     text = {"table": timeliness_formats.table, "csv": timeliness_formats.csv,
             "html": timeliness_formats.html}[args.format](report)
     if args.out:
@@ -257,6 +259,26 @@ def cmd_report_timeliness(args) -> int:
         print(f"{args.format} report written to {out}")
     else:
         print(text)
+    return 0
+
+
+def _timeliness_picture(page: str, out: str | None) -> int:
+    """The HTML page as headless Chromium draws it (the README's screenshot)."""
+    import tempfile
+    from pathlib import Path
+
+    from bot import browser
+
+    if not out:
+        raise CliError("--format png needs --out FILE.png")
+    with tempfile.TemporaryDirectory(prefix="ehbot-report-") as tmp:
+        html_file = Path(tmp) / "timeliness.html"
+        html_file.write_text(page, encoding="utf-8")
+        try:
+            browser.screenshot(html_file, Path(out))
+        except browser.NoBrowser as e:
+            raise CliError(str(e)) from None
+    print(f"png report written to {out}")
     return 0
 
 
@@ -327,6 +349,21 @@ def cmd_reminders_channel(args) -> int:
         team = Outbox(session).set_team_channel(args.team, args.slack, args.teams_webhook)
         slack, teams = team.slack_channel_id or "none", "set" if team.teams_webhook_url else "none"
     print(f"team {args.team}: Slack channel {slack}, Teams webhook {teams}")
+    return 0
+
+
+def cmd_reminders_weekly(args) -> int:
+    from bot.db.session import session_scope
+    from bot.notify import weekly
+
+    with _database() as engine, session_scope(engine) as session:
+        try:
+            practitioner = weekly.set_opt_in(session, args.user, args.state == "on", actor=args.by)
+        except LookupError as exc:
+            raise CliError(str(exc)) from None
+        no_slack = args.state == "on" and not practitioner.slack_user_id
+    print(f"{args.user}: weekly message {args.state}"
+          + (" (no Slack id is recorded, so none is sent until one is)" if no_slack else ""))
     return 0
 
 
@@ -463,7 +500,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--team", help="only this team's cases, e.g. 'Demo North Team'")
     tl.add_argument("--from", dest="start", type=_date, help="first due date counted (default: six months back)")
     tl.add_argument("--to", dest="end", type=_date, help="last due date counted (default: today)")
-    tl.add_argument("--format", choices=("table", "csv", "html"), default="table")
+    tl.add_argument("--format", choices=("table", "csv", "html", "png"), default="table",
+                    help="png: the HTML page as headless Chromium draws it (needs --out)")
     tl.add_argument("--out", metavar="FILE", help="write to FILE instead of the terminal")
     tl.set_defaults(func=cmd_report_timeliness)
 
@@ -489,6 +527,12 @@ def build_parser() -> argparse.ArgumentParser:
     rchan.add_argument("--slack", metavar="CHANNEL_ID")
     rchan.add_argument("--teams-webhook", metavar="URL")
     rchan.set_defaults(func=cmd_reminders_channel)
+    rweek = rem.add_parser("weekly", help="a practitioner's direct message, each Monday, of what is due on "
+                           "their cases that week (Slack)")
+    rweek.add_argument("user")
+    rweek.add_argument("state", choices=("on", "off"))
+    rweek.add_argument("--by", metavar="USER", help="who made the change, for the audit trail (default: USER)")
+    rweek.set_defaults(func=cmd_reminders_weekly)
 
     conv = sub.add_parser("conversations", help="the conversations' words kept by the assistant").add_subparsers(
         dest="conversations_command", required=True)

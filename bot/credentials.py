@@ -6,9 +6,17 @@ on, from the environment.
   ``ehbot run`` refuses to start it on a non-local ``EHBOT_RASA_INTERFACE`` (bot/run.py).
 - Slack (``ehbot_channels.slack.SlackInput``, webhook ``/webhooks/slack/webhook``):
   when ``EHBOT_SLACK_BOT_TOKEN`` and ``EHBOT_SLACK_SIGNING_SECRET`` are both set.
-- Microsoft Teams (``ehbot_channels.teams.BotFrameworkInput``, Rasa's ``botframework``
-  answering every message; webhook ``/webhooks/botframework/webhook``):
+- Microsoft Teams (``ehbot_channels.teams.BotFrameworkInput``, ehbot's Bot Framework
+  channel, still named ``botframework``; webhook ``/webhooks/botframework/webhook``):
   when ``EHBOT_TEAMS_APP_ID`` and ``EHBOT_TEAMS_APP_PASSWORD`` are both set.
+
+Settings beyond the on/off pairs, each written only when set (the channel's default otherwise):
+
+- ``EHBOT_SLACK_API_URL`` → Slack's ``api_url``: another Slack Web API base URL.
+- ``EHBOT_TEAMS_OPENID_METADATA_URL`` → Teams' ``openid_metadata_url``: the OpenID metadata
+  naming the keys that sign the connector's tokens (default Microsoft's, login.botframework.com).
+- ``EHBOT_TEAMS_TOKEN_URL`` → Teams' ``token_url``: where the bot gets its access token
+  (default Microsoft's multi-tenant endpoint; a single-tenant bot needs its tenant's).
 
 The file names the secrets (``${EHBOT_SLACK_BOT_TOKEN}``), never holds them: Rasa
 reads them from its environment when it loads the file. So the file, and anything
@@ -25,7 +33,9 @@ from bot import config
 
 SLACK_CHANNEL_CLASS = "ehbot_channels.slack.SlackInput"
 REST_CHANNEL_CLASS = "ehbot_channels.rest.RestInput"  # Rasa's, answering every message (always_answer.py)
-TEAMS_CHANNEL_CLASS = "ehbot_channels.teams.BotFrameworkInput"  # the same for Rasa's botframework
+TEAMS_CHANNEL_CLASS = "ehbot_channels.teams.BotFrameworkInput"  # ehbot's own, in place of Rasa's botframework
+# Microsoft's endpoints unless set (tests: the fake connector; a single-tenant bot: its tenant's token URL).
+TEAMS_URLS = (("openid_metadata_url", "EHBOT_TEAMS_OPENID_METADATA_URL"), ("token_url", "EHBOT_TEAMS_TOKEN_URL"))
 OFF = {"off", "false", "0", "no"}
 
 
@@ -71,10 +81,16 @@ def channels(env: Optional[Mapping[str, str]] = None) -> list[Channel]:
             settings.append(("api_url", _ref("EHBOT_SLACK_API_URL")))
         found.append(Channel("Slack", SLACK_CHANNEL_CLASS, "/webhooks/slack/webhook", tuple(settings)))
     if _set(env, "EHBOT_TEAMS_APP_ID") and _set(env, "EHBOT_TEAMS_APP_PASSWORD"):
-        found.append(Channel("Microsoft Teams (Bot Framework)", "botframework", "/webhooks/botframework/webhook", (
+        settings = [
             ("app_id", _ref("EHBOT_TEAMS_APP_ID")),
             ("app_password", _ref("EHBOT_TEAMS_APP_PASSWORD")),
-        ), loads=TEAMS_CHANNEL_CLASS))
+            ("retry_memory_seconds", "3600"),  # ehbot_channels.teams: an activity seen is not handled again
+        ]
+        for setting, name in TEAMS_URLS:
+            if _set(env, name):
+                settings.append((setting, _ref(name)))
+        found.append(Channel("Microsoft Teams (Bot Framework)", "botframework", "/webhooks/botframework/webhook",
+                             tuple(settings), loads=TEAMS_CHANNEL_CLASS))
     return found
 
 

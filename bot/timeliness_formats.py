@@ -79,7 +79,8 @@ def csv(r: Report) -> str:
 
 def _svg(figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # No creation date in the page: the same figures draw the same page.
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
@@ -144,11 +145,12 @@ td.n{text-align:right;white-space:nowrap}
 """
 
 
-def _html_table(header: list[str], rows: list[list[str]], numeric_from: int) -> str:
+def _html_table(header: list[str], rows: list[list[str]], numeric: range) -> str:
+    """``numeric``: the columns of figures, right-aligned."""
     esc = html_module.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=n' if i >= numeric_from else ''}>{esc(str(c))}</td>" for i, c in enumerate(row))
+        "<tr>" + "".join(f"<td{' class=n' if i in numeric else ''}>{esc(str(c))}</td>" for i, c in enumerate(row))
         + "</tr>" for row in rows)
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
@@ -165,16 +167,19 @@ def html(r: Report) -> str:
     if r.rules:
         parts.append("<h2>By rule</h2>" + _html_table(
             ["rule", "timescale", *COLUMNS, "source"],
-            [[row.title, row.timescale, *_cells(row.tally), row.citation] for row in r.rules], 2))
+            [[row.title, row.timescale, *_cells(row.tally), row.citation] for row in r.rules],
+            range(2, 2 + len(COLUMNS))))
         parts.append("<h2>By worker</h2>" + _html_table(["worker", *COLUMNS],
-                                                        [[w, *_cells(t)] for w, t in r.by_worker.items()], 1))
+                                                        [[w, *_cells(t)] for w, t in r.by_worker.items()],
+                                                        range(1, 1 + len(COLUMNS))))
         parts.append("<h2>By month due</h2>" + _html_table(["month", *COLUMNS],
-                                                           [[m, *_cells(t)] for m, t in r.by_month.items()], 1))
+                                                           [[m, *_cells(t)] for m, t in r.by_month.items()],
+                                                           range(1, 1 + len(COLUMNS))))
     else:
         parts.append("<p>No timescale fell due in this period.</p>")
     if r.overdue:
         parts.append("<h2>Overdue now</h2>" + _html_table(
-            ["case", "step", "due"], [[ref, title, day(due)] for ref, title, due in r.overdue], 2))
+            ["case", "step", "due"], [[ref, title, day(due)] for ref, title, due in r.overdue], range(2, 3)))
     return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             '<meta name=viewport content="width=device-width, initial-scale=1">'
             f"<title>{esc(heading(r))}</title><style>{_STYLE}</style></head><body>"

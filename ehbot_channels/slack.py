@@ -26,6 +26,12 @@ Changed:
 - **Every message gets an answer.** A turn that says nothing (the action server
   unreachable) gets "Sorry, I can't answer that just now..." in its thread
   (ehbot_channels/always_answer.py), not silence.
+- **Buttons on reminder posts** (bot/notify/slack.py: action id
+  ``ehbot_reminder:<done|hold|why>:<reminder id>``, the datepicker's chosen day) become
+  the chat's payload ``/case_report{"reminder":"12","press":"hold","remind_on":"2026-11-26"}``
+  (``reminder_press``), handled by the one action like any message. The reply goes to
+  the presser's direct message with the app (posted to their user id), never the team
+  channel's thread: a case's details are for those who may see it.
 - ``api_url`` (``EHBOT_SLACK_API_URL``): the Web API base URL (tests: a fake Slack).
 - Replies are posted without the ``as_user`` argument, which Slack refuses from
   apps created since 2020 (``invalid_arguments``, ``deprecated_argument: as_user``).
@@ -40,6 +46,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections import OrderedDict
 from http import HTTPStatus
@@ -100,6 +107,38 @@ class RecentDeliveries:
             return False
         self._seen[key] = now
         return True
+
+
+# A reminder post's button (bot/notify/slack.py builds them; nothing from bot/ is imported here).
+REMINDER_ACTION = re.compile(r"^ehbot_reminder:(done|hold|why):(\d{1,18})$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def reminder_press(action: Dict[str, Any]) -> Optional[str]:
+    """A press on a reminder post as the chat's payload; None for any other action.
+    Only the reminder's id, which button, and the day picked: nothing else rides along."""
+    found = REMINDER_ACTION.match(str(action.get("action_id") or ""))
+    if not found:
+        return None
+    press, reminder = found.groups()
+    entities = {"reminder": reminder, "press": press}
+    day = str(action.get("selected_date") or "")
+    if press == "hold" and ISO_DAY.match(day):
+        entities["remind_on"] = day
+    return "/case_report" + json.dumps(entities, separators=(",", ":"))
+
+
+def reminder_presser(request: Request) -> Optional[str]:
+    """The Slack user id of whoever pressed a reminder post's button; None for any other request."""
+    if request.headers.get("content-type") != "application/x-www-form-urlencoded":
+        return None
+    try:
+        payload = json.loads(request.form["payload"][0])
+        action = (payload.get("actions") or [{}])[0]
+        user = (payload.get("user") or {}).get("id")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return user if user and REMINDER_ACTION.match(str(action.get("action_id") or "")) else None
 
 
 def delivery_key(request: Request) -> Optional[str]:
@@ -202,6 +241,19 @@ class SlackInput(AnswersEveryMessage, rasa_slack.SlackInput):
         if retry:
             logger.info("Slack retry #%s (%s) of %s, not received before: handling it", retry, reason, key)
         return await super().process_message(request, on_new_message, text, sender_id, metadata)
+
+    @staticmethod
+    def _get_interactive_response(action: Dict) -> Optional[Text]:
+        return reminder_press(action) or rasa_slack.SlackInput._get_interactive_response(action)
+
+    def get_metadata(self, request: Request) -> Dict[Text, Any]:
+        metadata = super().get_metadata(request)
+        presser = reminder_presser(request)
+        if presser:
+            # Posting to a user id lands in their direct message with the app: the reply may
+            # name what only they may see, so never in the team channel's thread.
+            metadata = {**metadata, "out_channel": presser, "thread_id": None}
+        return metadata
 
     @staticmethod
     def _already_handled():

@@ -91,7 +91,32 @@ def test_teams_needs_app_id_and_password():
     assert keys(TEAMS_ENV) == ["rest", "botframework"]
     assert keys({**SLACK_ENV, **TEAMS_ENV, "EHBOT_REST_CHANNEL": "off"}) == [credentials.SLACK_CHANNEL_CLASS, "botframework"]
     teams = credentials.channels(TEAMS_ENV)[1]
-    assert dict(teams.settings) == {"app_id": "${EHBOT_TEAMS_APP_ID}", "app_password": "${EHBOT_TEAMS_APP_PASSWORD}"}
+    assert dict(teams.settings) == {"app_id": "${EHBOT_TEAMS_APP_ID}", "app_password": "${EHBOT_TEAMS_APP_PASSWORD}",
+                                    "retry_memory_seconds": "3600"}
+
+
+def test_teams_endpoints_are_settings_written_only_when_set():
+    env = {**TEAMS_ENV, "EHBOT_TEAMS_OPENID_METADATA_URL": "http://127.0.0.1:1/v1/.well-known/openidconfiguration",
+           "EHBOT_TEAMS_TOKEN_URL": "http://127.0.0.1:1/botframework.com/oauth2/v2.0/token"}
+    settings = dict(credentials.channels(env)[1].settings)
+    assert settings["openid_metadata_url"] == "${EHBOT_TEAMS_OPENID_METADATA_URL}"
+    assert settings["token_url"] == "${EHBOT_TEAMS_TOKEN_URL}"
+    assert "openid_metadata_url" not in dict(credentials.channels({**TEAMS_ENV, "EHBOT_TEAMS_TOKEN_URL": " "})[1].settings)
+
+
+def test_the_teams_channel_loads_from_the_written_file_without_the_network(tmp_path):
+    """Rasa's own reader, then our channel from what it read: no download at start-up."""
+    env = {**TEAMS_ENV, "EHBOT_TEAMS_OPENID_METADATA_URL": "http://127.0.0.1:9/metadata",
+           "EHBOT_TEAMS_TOKEN_URL": "http://127.0.0.1:9/token"}
+    path = credentials.write(tmp_path / "credentials.yml", env)
+    code = ("import sys; from rasa.shared.utils.io import read_config_file; "
+            "from ehbot_channels.teams import BotFrameworkInput; "
+            "c = BotFrameworkInput.from_credentials(read_config_file(sys.argv[1])[sys.argv[2]]); "
+            "print(c.name(), c.app_id, c.keys.metadata_url, c.connector.token_url, c.recent.seconds)")
+    done = subprocess.run([sys.executable, "-c", code, str(path), credentials.TEAMS_CHANNEL_CLASS],
+                          env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["botframework", TEAMS_ENV["EHBOT_TEAMS_APP_ID"], "http://127.0.0.1:9/metadata",
+                                   "http://127.0.0.1:9/token", "3600.0"]
 
 
 def test_the_file_and_the_console_never_hold_a_secret(tmp_path):

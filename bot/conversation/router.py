@@ -45,6 +45,12 @@ def _nlu(message: Message, *intents: str) -> bool:
 
 def route(reading: Reading, message: Message, state: State, known_user: bool) -> Route:
     r = reading
+    # A button on a reminder post (bot/notify/slack.py), as the Slack channel hands it over:
+    # no words, only the reminder's id and which button. A message with words is never taken for one.
+    if not message.text and message.entity("reminder") and message.entity("press"):
+        args = {"reminder": message.entity("reminder"), "press": message.entity("press"),
+                "remind_on": message.entity("remind_on")}
+        return Route("reminder", args=args)
     if r.command == "restart":
         return Route("restart")
     if r.command == "cancel":

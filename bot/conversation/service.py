@@ -25,6 +25,7 @@ from bot.conversation import (
     guidance,
     ladder as ladders,
     outcome,
+    reminders,
     safeguard,
     status,
     steps,
@@ -145,7 +146,7 @@ class Conversation:
         state = state or State()
         if concern(message.text) is not None:
             return self._safeguarding(user, state)
-        if not message.text and state.asking is not None and state.asking.words:
+        if not message.text and state.asking is not None and state.asking.words and not message.entity("reminder"):
             # A button has no words of its own: it finishes the request it answers.
             message = Message(state.asking.words, message.intent, message.confidence, message.entities)
         reading = read(message.text)
@@ -173,6 +174,8 @@ class Conversation:
             return self.cancel(user, state.pending)
         if w == "confirm":
             return self.confirm(user, state.pending, only=args.get("only", False))
+        if w == "reminder":
+            return self.reminder_pressed(user, args["reminder"], args["press"], args.get("remind_on"))
         if w == "nothing_for_yes":
             return Reply(wording.NOTHING_FOR_YES)
         if w in ("greeting", "thanks", "goodbye", "bot_challenge", "out_of_scope"):
@@ -272,6 +275,13 @@ class Conversation:
         if pending is None:
             return Reply(wording.CANCELLED_NOTHING)
         return Reply(wording.CANCELLED, case_reference=pending.case)
+
+    def reminder_pressed(self, user: Optional[str], reminder_id: str, press: str, remind_on: Optional[str] = None) -> Reply:
+        """A button on a reminder post (press "done", "hold" with ``remind_on`` an ISO date, or
+        "why"), for someone who may see the case: "done" proposes the step (nothing is recorded
+        until yes), "hold" keeps the item's next due-soon or due-today reminder back until that
+        day, "why" quotes the rule. Anyone else is refused and nothing changes."""
+        return self._run(lambda s: reminders.pressed(s, user, reminder_id, press, remind_on))
 
     def why(self, user: Optional[str], case_ref: Optional[str], rule_id: Optional[str]) -> Reply:
         """"Why?": the cited sentence behind the step in focus (document, section, quote)."""

@@ -39,8 +39,9 @@ def why(session, user: Optional[str], case_ref: Optional[str], rule_id: Optional
     return Reply(wording.why_text(reg.rule(nxt.rule_id)), case_reference=case.reference, rule_id=nxt.rule_id)
 
 
-def due(session, username: Optional[str], scope: str, text: str = "") -> Reply:
-    """"What's due on my cases this week?" (mine) / "what's overdue in my team?" (team)."""
+def due(session, username: Optional[str], scope: str, text: str = "", via: str = "chat") -> Reply:
+    """"What's due on my cases this week?" (mine) / "what's overdue in my team?" (team).
+    ``via`` names where the list is shown, for the audit trail (the chat, or the weekly message)."""
     user = user_of(session, username)
     scope = "team" if scope == "team" else "mine"  # it goes into the audit trail: one of two words, never the caller's
     today = clock.today()
@@ -65,7 +66,7 @@ def due(session, username: Optional[str], scope: str, text: str = "") -> Reply:
             continue
         found = [s for s in view.steps if s.open and s.due_on and keep(s)]
         if found:
-            audit.record(user.username, "view", file.reference, f"chat: due list ({scope})")
+            audit.record(user.username, "view", file.reference, f"{via}: due list ({scope})")
         rows += [(s.due_on, file.reference, s) for s in found]
     team = user.team.name if user.team else ""
     if not rows:

@@ -674,3 +674,43 @@ def timeliness_summary(report, worst, username: str) -> str:
     team = f' --team "{report.team}"' if report.team else ""
     lines.append(f"The rest: ehbot report timeliness --as {username}{team} --format html --out var/timeliness.html")
     return "\n".join(lines)
+
+
+# ---- a button pressed on a reminder post (in the presser's direct message) --------------------
+
+REMINDER_GONE = "I can't find that reminder any more, so nothing was changed."
+REMINDER_PICK_A_DATE = "Pick a date in \"Remind me on…\" and I'll hold the reminder until then. Nothing was changed."
+
+
+def reminder_step_gone(reference: str) -> str:
+    return f"That step is no longer on {reference}'s pathway, so there is nothing to record. Nothing was changed."
+
+
+def reminder_already_done(reference: str, title: str) -> str:
+    return f"{title} is already recorded on {reference}; nothing to do."
+
+
+def reminder_say_it(reference: str, title: str) -> str:
+    return f"Tell me in your own words what was done for {title} on {reference}, and I'll propose it."
+
+
+def hold_not_for_overdue(reference: str, title: str) -> str:
+    return f"{title} on {reference} is overdue: its reminders are never held back. Nothing was changed."
+
+
+def hold_in_past(when: dt.date, today: dt.date) -> str:
+    return f"{day(when)} is in the past (today is {day(today)}). Pick today or a later day. Nothing was changed."
+
+
+def hold_after_due(when: dt.date, due_on: dt.date) -> str:
+    return (f"{day(when)} is after the due date ({day(due_on)}), and the due date doesn't move. "
+            f"Pick a day on or before it. Nothing was changed.")
+
+
+def reminder_held(reference: str, title: str, when: dt.date, due_on: dt.date) -> str:
+    return (f"OK: no reminder of {title} on {reference} before {day(when)}. "
+            f"It is still due {day(due_on)}, and if it goes overdue that reminder comes anyway.")
+
+
+def escalation_why(citation: Citation) -> str:
+    return f"Escalation: {quote(citation)}"

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     inspect,
 )
 from sqlalchemy.orm import Session, declarative_base, relationship, validates
@@ -56,7 +57,7 @@ ROLES = (
 )
 STEP_SOURCES = ("chat", "cli", "import", "demo", "move")  # move: the first step a move between pathways records
 AUDIT_ACTIONS = ("view", "record_step", "record_consent", "set_lead_professional", "import", "refused",
-                 "close_case", "reopen_case")
+                 "close_case", "reopen_case", "hold_reminder", "weekly_message")
 
 # Steps, consents and bookings belong to the episode they were recorded in; a case's
 # pathway is evaluated on its current episode's records only.
@@ -82,6 +83,8 @@ class Practitioner(Base):
     slack_user_id = Column(String(64), unique=True)
     teams_user_id = Column(String(128), unique=True)
     active = Column(Boolean, nullable=False, default=True)
+    # Opted in to a direct message each week of what is due on their cases.
+    weekly_due_message = Column(Boolean, nullable=False, default=False, server_default=false())
 
     team = relationship(Team)
 
@@ -324,6 +327,47 @@ class Reminder(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
 
     case = relationship(Case)
+
+
+# A practitioner's "remind me on ..." can hold back only these: never an overdue step or an escalation.
+HOLDABLE_STAGES = ("due_soon", "due_today")
+
+
+class ReminderHold(Base):
+    """"Remind me on <date>", pressed on a reminder: the item's next due-soon or due-today
+    reminder (same case, rule and due date) is not posted before ``until``. The due date
+    never moves. One row per item, the latest choice, with who made it and when; every
+    choice is also in the audit trail."""
+
+    __tablename__ = "reminder_holds"
+    __table_args__ = (UniqueConstraint("case_id", "rule_id", "due_on", name="uq_reminder_holds_case_rule_due"),)
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False)
+    rule_id = Column(String(100), nullable=False)
+    due_on = Column(Date, nullable=False)
+    until = Column(Date, nullable=False)
+    reminder_id = Column(Integer, ForeignKey("reminders.id"), nullable=False)  # the post whose button was pressed
+    held_by_id = Column(Integer, ForeignKey("practitioners.id"), nullable=False)
+    held_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+
+    held_by = relationship(Practitioner)
+
+
+class WeeklyMessage(Base):
+    """A practitioner's weekly direct message of what is due, one row per practitioner and
+    week (the Monday): claimed before it is posted, so two workers never both post it."""
+
+    __tablename__ = "weekly_messages"
+    __table_args__ = (UniqueConstraint("practitioner_id", "week_of", name="uq_weekly_messages_practitioner_week"),)
+    id = Column(Integer, primary_key=True)
+    practitioner_id = Column(Integer, ForeignKey("practitioners.id"), nullable=False)
+    week_of = Column(Date, nullable=False)
+    status = Column(String(10), nullable=False, default="sending")  # sending, sent, unknown, failed
+    attempts = Column(Integer, nullable=False, default=1)
+    claimed_at = Column(DateTime(timezone=True), nullable=False, default=clock.now)
+    sent_at = Column(DateTime(timezone=True))
+    message_ts = Column(String(64))
+    error = Column(String(200))  # the channel's refusal, never the message
 
 
 class AppState(Base):

@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.models import Case, Practitioner, Reminder, Team
+from bot.db.models import HOLDABLE_STAGES, Case, Practitioner, Reminder, ReminderHold, Team
 from bot.notify.pacing import as_utc
 
 UNIQUE_KEY = ("case_id", "rule_id", "due_on", "stage")
@@ -43,6 +43,27 @@ _RECORD_DEFAULTS = {
 
 class ReminderNotFound(LookupError):
     pass
+
+
+def _not_held(today: dt.date):
+    """A reminder no "remind me on ..." holds back today. An overdue step or an escalation is never held."""
+    held = exists().where(
+        ReminderHold.case_id == Reminder.case_id, ReminderHold.rule_id == Reminder.rule_id,
+        ReminderHold.due_on == Reminder.due_on, ReminderHold.until > today,
+    )
+    return or_(Reminder.stage.not_in(HOLDABLE_STAGES), ~held)
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """The reminder behind a button: what the chat needs to act on it (no personal details)."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    rule_id: str
+    due_on: dt.date
+    stage: str
 
 
 @dataclass
@@ -152,13 +173,19 @@ class Outbox:
 
     # -- the sender's side --
 
-    def claim(self, token: str, limit: int, now: dt.datetime, claim_seconds: float, route: Route) -> list[Claimed]:
-        """Take up to ``limit`` reminders that are due to be sent (or whose sender died)."""
+    def claim(self, token: str, limit: int, now: dt.datetime, claim_seconds: float, route: Route,
+              today: Optional[dt.date] = None) -> list[Claimed]:
+        """Take up to ``limit`` reminders that are due to be sent (or whose sender died).
+
+        ``today`` (default ``bot.clock``): a due-soon or due-today reminder held back until
+        a later day waits, still pending, and is claimed on that day like any other.
+        """
+        today = today or clock.today()
         eligible = or_(
             # A pending reminder of a case closed since it was queued is not sent (one being
             # sent when its sender stopped is still settled: it may have been posted).
             and_(Reminder.status == "pending", or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
-                 Reminder.case_id.in_(_OPEN_CASES)),
+                 Reminder.case_id.in_(_OPEN_CASES), _not_held(today)),
             and_(Reminder.status == "sending", Reminder.next_attempt_at <= now),
         )
         candidates = select(Reminder.id, Reminder.claimed_at).where(eligible).order_by(Reminder.id).limit(limit)
@@ -269,6 +296,29 @@ class Outbox:
             Practitioner.username.in_(names), Practitioner.active.is_(True)
         )
         return {u: (s, t) for u, s, t in self.session.execute(query)}
+
+    # -- the chat's side (a button pressed on a reminder) --
+
+    def pressed(self, reminder_id: int) -> Optional[Pressed]:
+        query = (select(Reminder.id, Reminder.case_id, Case.reference, Reminder.rule_id, Reminder.due_on, Reminder.stage)
+                 .join(Case, Reminder.case_id == Case.id).where(Reminder.id == reminder_id))
+        row = self.session.execute(query).first()
+        return Pressed(*row) if row else None
+
+    def hold(self, item: Pressed, until: dt.date, practitioner_id: int) -> bool:
+        """Hold the item's next due-soon or due-today reminder until ``until``; False when it
+        already was (a press handled twice changes nothing the second time)."""
+        found = self.session.execute(select(ReminderHold).where(
+            ReminderHold.case_id == item.case_id, ReminderHold.rule_id == item.rule_id,
+            ReminderHold.due_on == item.due_on)).scalar_one_or_none()
+        if found is not None and found.until == until:
+            return False
+        if found is None:
+            found = ReminderHold(case_id=item.case_id, rule_id=item.rule_id, due_on=item.due_on)
+            self.session.add(found)
+        found.until, found.reminder_id, found.held_by_id, found.held_at = until, item.id, practitioner_id, clock.now()
+        self.session.flush()
+        return True
 
     # -- the command line's side --
 

@@ -32,7 +32,7 @@ from bot.notify.settings import ReminderSettings, reminder_settings
 
 log = logging.getLogger(__name__)
 
-DIGEST_MAX = 20  # items in one message (Slack allows 50 blocks; each item takes 3)
+DIGEST_MAX = 12  # items in one message (Slack allows 50 blocks; each item takes 4 with its divider, plus a header)
 UNKNOWN_OUTCOME = "outcome unknown: check the channel, then `ehbot reminders retry {id}`"
 
 

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.db.models import HOLDABLE_STAGES
 from bot.notify.messages import ReminderItem, digest_title, markers_in, plain_text
 from bot.notify.refusals import Refusal, retry_after_seconds
 
@@ -33,6 +34,10 @@ PERMANENT_ERRORS = {
     "token_revoked", "token_expired", "missing_scope", "no_permission", "restricted_action", "invalid_blocks",
     "msg_too_long", "invalid_metadata_format", "invalid_metadata_schema", "channel_is_archived",
 }
+# A button's action id: "ehbot_reminder:<press>:<reminder id>"; its value is the id alone. The
+# Slack channel (ehbot_channels/slack.py) turns a press into the chat's payload. Nothing else
+# rides on a button: never a name or other personal detail.
+ACTION_PREFIX = "ehbot_reminder"
 HISTORY_PAGES = 20  # a sender that died a while ago: look back this many pages at most
 # Seconds of slack between our clock and Slack's when searching history.
 CLOCK_MARGIN = 120
@@ -91,11 +96,29 @@ def _item_blocks(item: ReminderItem) -> list[dict]:
         fields.append({"type": "mrkdwn", "text": f"*Escalate to*\n{escalate}"})
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{item.stage_words}: {item.step_title}*"}, "fields": fields},
+        _actions(item),
         {"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"`{item.rule_id}` · {item.reason}"},
             {"type": "plain_text", "text": item.marker},
         ]},
     ]
+
+
+def _action_id(press: str, item: ReminderItem) -> str:
+    return f"{ACTION_PREFIX}:{press}:{item.reminder_id}"
+
+
+def _actions(item: ReminderItem) -> dict:
+    """Done, Remind me on... (due soon or due today only: nothing holds back an overdue step), Why?"""
+    value = str(item.reminder_id)
+    elements = [{"type": "button", "action_id": _action_id("done", item), "value": value,
+                 "text": {"type": "plain_text", "text": "Done"}}]
+    if item.stage in HOLDABLE_STAGES:
+        elements.append({"type": "datepicker", "action_id": _action_id("hold", item),
+                         "placeholder": {"type": "plain_text", "text": "Remind me on…"}})
+    elements.append({"type": "button", "action_id": _action_id("why", item), "value": value,
+                     "text": {"type": "plain_text", "text": "Why?"}})
+    return {"type": "actions", "block_id": f"{ACTION_PREFIX}:{item.reminder_id}", "elements": elements}
 
 
 def message(items: list[ReminderItem]) -> dict:
@@ -123,8 +146,15 @@ class SlackChannel:
 
     def post(self, channel: str, items: list[ReminderItem]) -> str:
         """Posts; returns the message ts. Raises Refusal."""
+        return self._post(channel=channel, **message(items))
+
+    def post_text(self, channel: str, text: str) -> str:
+        """Plain text (a user id as ``channel``: the app's direct message); returns the ts."""
+        return self._post(channel=channel, text=text, unfurl_links=False)
+
+    def _post(self, **arguments) -> str:
         try:
-            response = self.client.chat_postMessage(channel=channel, **message(items))
+            response = self.client.chat_postMessage(**arguments)
         except SlackApiError as exc:
             raise _refusal(exc, posting=True) from None
         except (URLError, socket.timeout, TimeoutError, ConnectionError, HTTPException, OSError) as exc:

@@ -11,11 +11,12 @@ import json
 import socket
 import urllib.request
 from http.client import HTTPException
-from typing import Callable
+from typing import Callable, Optional
 from urllib.error import HTTPError, URLError
 
 from bot.notify.messages import ReminderItem, digest_title
 from bot.notify.refusals import Refusal, retry_after_seconds
+from bot.notify.teams_links import actions, app_id
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 RUN_ID_HEADER = "x-ms-workflow-run-id"
@@ -31,7 +32,7 @@ def _mention(handle, entities: list[dict]) -> str:
     return handle.label
 
 
-def _item_body(item: ReminderItem, entities: list[dict]) -> list[dict]:
+def _item_body(item: ReminderItem, entities: list[dict], bot_app_id: Optional[str]) -> list[dict]:
     facts = [
         {"title": "Case", "value": item.case_reference},
         {"title": "Due", "value": item.due_words()},
@@ -48,18 +49,24 @@ def _item_body(item: ReminderItem, entities: list[dict]) -> list[dict]:
     escalate = _mention(item.escalate_to, entities)
     if escalate:
         body.append({"type": "TextBlock", "text": f"Escalate to: {escalate}", "wrap": True})
+    choices = actions(item, bot_app_id)  # links into the bot's personal chat (teams_links.py)
+    if choices:
+        body.append({"type": "ActionSet", "actions": choices})
     body.append({"type": "TextBlock", "text": f"{item.reason} · {item.marker}", "isSubtle": True, "size": "Small", "wrap": True})
     return body
 
 
-def card(items: list[ReminderItem]) -> dict:
-    """The webhook payload: one Adaptive Card holding one reminder or a digest."""
+def card(items: list[ReminderItem], bot_app_id: Optional[str] = None) -> dict:
+    """The webhook payload: one Adaptive Card holding one reminder or a digest. Each item
+    gets its Done / Remind me on… / Why? links when the bot's app id is known (by default
+    ``EHBOT_TEAMS_APP_ID``)."""
+    bot_app_id = bot_app_id or app_id()
     entities: list[dict] = []
     body: list[dict] = []
     if len(items) > 1:
         body.append({"type": "TextBlock", "text": digest_title(len(items)), "size": "Large", "weight": "Bolder"})
     for item in items:
-        part = _item_body(item, entities)
+        part = _item_body(item, entities, bot_app_id)
         if body:
             part[0]["separator"] = True
         body += part

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot import clock, guidance, retention
 from bot.db.session import session_scope
+from bot.notify import weekly
 from bot.notify.messages import ReminderItem, plain_text
 from bot.notify.outbox import Claimed, Outbox
 from bot.notify.routing import route
@@ -26,9 +27,21 @@ def remind_once(engine: Engine, settings: Optional[ReminderSettings] = None, sen
     settings = settings or reminder_settings()
     with session_scope(engine) as session:
         scanned = scan(session, settings=settings, full=full)
-    sent = (sender or Sender(engine, settings)).run_once(stop)
+    sender = sender or Sender(engine, settings)
+    sent = sender.run_once(stop)
+    _send_weekly(engine, sender, settings)
     _apply_retention()
     return scanned, sent
+
+
+def _send_weekly(engine: Engine, sender: Sender, settings: ReminderSettings) -> None:
+    """The opt-in weekly messages, every round: a failure there never stops reminders."""
+    try:
+        summary = weekly.send_week(engine, sender.slack(), settings)
+        if summary.sent or summary.refused:
+            log.info("%s", summary)
+    except Exception as exc:  # noqa: BLE001 - logged by type only
+        log.error("weekly messages failed: %s", type(exc).__name__)
 
 
 def _apply_retention() -> None:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Optional
 from urllib.parse import parse_qs, unquote, urlparse
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from fakes import _FakeServer
 
 ISSUER = "https://api.botframework.com"
 METADATA_PATH = "/v1/.well-known/openidconfiguration"
@@ -38,45 +39,25 @@ def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class FakeBotFramework:
+class FakeBotFramework(_FakeServer):
+    """The server's life (thread, start, stop, port) is the other fakes'; its answers
+    depend on the method too, so it reads requests itself (``_handle``)."""
+
     def __init__(self, app_id: str, app_password: str):
+        super().__init__()
         self.app_id, self.app_password = app_id, app_password
         self.key = new_key()
-        self.lock = threading.Lock()
         self.replies: list[dict] = []  # {"conversation": id, "activity": body}
         self.requests: list[str] = []  # "METHOD path" of everything asked
         self.issued: set[str] = set()
         self.refuse_tokens = False
         self._ids = itertools.count(1)
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                fake._handle(self, "GET")
-
-            def do_POST(self):
-                fake._handle(self, "POST")
-
-            def log_message(self, *args):  # quiet
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     # ---- life -------------------------------------------------------------------------
 
-    def start(self) -> "FakeBotFramework":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def metadata_url(self) -> str:
